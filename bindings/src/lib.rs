@@ -1,0 +1,126 @@
+//! doorstep-ffi: the uniffi skin over doorstep-core. It converts types and errors and
+//! nothing else; every rule lives in core.
+
+use std::sync::Arc;
+
+use doorstep_core as core;
+
+mod registry;
+
+pub use registry::*;
+
+uniffi::setup_scaffolding!();
+
+/// Every error a Doorstep call can return, one case per kind a screen may treat
+/// differently, each with a message for logs. Flat: the apps see the case and its
+/// message, as `DoorstepException.WrongKey` in Kotlin or `DoorstepError.WrongKey` in Swift.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum DoorstepError {
+    /// An argument or record was refused.
+    #[error("{message}")]
+    Invalid { message: String },
+    /// A referenced record does not exist.
+    #[error("{message}")]
+    NotFound { message: String },
+    /// The key does not open the database.
+    #[error("{message}")]
+    WrongKey { message: String },
+    /// The file is not a Doorstep database.
+    #[error("{message}")]
+    NotADatabase { message: String },
+    /// The database file is damaged.
+    #[error("{message}")]
+    Corrupt { message: String },
+    /// The database location cannot be written.
+    #[error("{message}")]
+    ReadOnly { message: String },
+    /// The database was written by a newer Doorstep.
+    #[error("{message}")]
+    TooNew { message: String },
+    /// The change conflicts with the current state.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// SQLite failed.
+    #[error("{message}")]
+    Storage { message: String },
+    /// A bug: a call panicked. The store is left as before the call.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl From<core::Error> for DoorstepError {
+    fn from(e: core::Error) -> Self {
+        let message = e.to_string();
+        match e {
+            core::Error::Invalid(_) => DoorstepError::Invalid { message },
+            core::Error::NotFound { .. } => DoorstepError::NotFound { message },
+            core::Error::WrongKey(_) => DoorstepError::WrongKey { message },
+            core::Error::NotADatabase { .. } => DoorstepError::NotADatabase { message },
+            core::Error::Corrupt { .. } => DoorstepError::Corrupt { message },
+            core::Error::ReadOnly(_) => DoorstepError::ReadOnly { message },
+            core::Error::TooNew { .. } => DoorstepError::TooNew { message },
+            core::Error::Conflict(_) => DoorstepError::Conflict { message },
+            core::Error::Storage(_) => DoorstepError::Storage { message },
+        }
+    }
+}
+
+/// Result of every exported call.
+pub type Result<T> = std::result::Result<T, DoorstepError>;
+
+/// Runs a core call, turning its error into `DoorstepError` and a panic into `Internal`,
+/// so no panic crosses into Kotlin or Swift.
+fn call<T>(f: impl FnOnce() -> core::Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(Into::into),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(DoorstepError::Internal {
+                message: format!("internal error: {what}"),
+            })
+        }
+    }
+}
+
+/// The phone's Doorstep: one encrypted store and every operation on it.
+#[derive(uniffi::Object)]
+pub struct Doorstep {
+    inner: core::Doorstep,
+}
+
+#[uniffi::export]
+impl Doorstep {
+    /// Opens (or creates) the store at `path` with the 32-byte key from the Keystore or
+    /// Keychain.
+    #[uniffi::constructor]
+    pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Doorstep>> {
+        let inner = call(|| core::Doorstep::open(&path, &key))?;
+        Ok(Arc::new(Doorstep { inner }))
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> String {
+        self.inner.device_id()
+    }
+
+    /// Local changes not yet acknowledged by the server.
+    pub fn pending_op_count(&self) -> Result<u64> {
+        call(|| self.inner.pending_op_count())
+    }
+
+    /// Checks every page of the store; returns the problems found (empty when sound).
+    pub fn check_integrity(&self) -> Result<Vec<String>> {
+        call(|| self.inner.check_integrity())
+    }
+}
+
+impl Doorstep {
+    fn core(&self) -> &core::Doorstep {
+        &self.inner
+    }
+}

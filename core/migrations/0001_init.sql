@@ -1,0 +1,99 @@
+-- Doorstep schema 1: the store's own tables, the change log and the registry.
+-- Replicated tables carry _hlc/_dev (the clock of the op that created the row, which
+-- every field shares until an op sets it alone: see field_clock) and _deleted (tombstone).
+-- They have no foreign keys between each other: remote ops may arrive in any order.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE op_log (
+    seq       INTEGER PRIMARY KEY,
+    op_id     TEXT NOT NULL UNIQUE,
+    hlc       INTEGER NOT NULL,
+    device    TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    fields    TEXT NOT NULL,
+    local     INTEGER NOT NULL,
+    acked     INTEGER NOT NULL DEFAULT 0,
+    rejected  TEXT
+);
+CREATE INDEX op_log_pending ON op_log(local, acked, seq);
+
+CREATE TABLE field_clock (
+    entity TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    field  TEXT NOT NULL,
+    hlc    INTEGER NOT NULL,
+    device TEXT NOT NULL,
+    PRIMARY KEY (entity, id, field)
+) WITHOUT ROWID;
+
+CREATE TABLE area (
+    id        TEXT PRIMARY KEY,
+    parent_id TEXT,
+    name      TEXT,
+    level     TEXT,
+    path      TEXT,
+    _hlc      INTEGER NOT NULL DEFAULT 0,
+    _dev      TEXT NOT NULL DEFAULT '',
+    _deleted  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX area_path ON area(path);
+
+CREATE TABLE building (
+    id       TEXT PRIMARY KEY,
+    area_id  TEXT,
+    name     TEXT,
+    _hlc     INTEGER NOT NULL DEFAULT 0,
+    _dev     TEXT NOT NULL DEFAULT '',
+    _deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX building_area ON building(area_id);
+
+CREATE TABLE household (
+    id          TEXT PRIMARY KEY,
+    area_id     TEXT,
+    building_id TEXT,
+    address     TEXT,
+    unit        TEXT,
+    phone       TEXT,
+    ext_key     TEXT,
+    _hlc        INTEGER NOT NULL DEFAULT 0,
+    _dev        TEXT NOT NULL DEFAULT '',
+    _deleted    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX household_area ON household(area_id);
+CREATE INDEX household_building ON household(building_id);
+
+CREATE TABLE resident (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT,
+    name         TEXT,
+    sex          TEXT,
+    birth_year   INTEGER,
+    phone        TEXT,
+    tags         TEXT,
+    notes        TEXT,
+    ext_key      TEXT,
+    _hlc         INTEGER NOT NULL DEFAULT 0,
+    _dev         TEXT NOT NULL DEFAULT '',
+    _deleted     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX resident_household ON resident(household_id);
+
+CREATE TABLE resident_move (
+    id             TEXT PRIMARY KEY,
+    resident_id    TEXT NOT NULL,
+    from_household TEXT,
+    to_household   TEXT NOT NULL,
+    at             INTEGER NOT NULL,
+    _hlc           INTEGER NOT NULL DEFAULT 0,
+    _dev           TEXT NOT NULL DEFAULT '',
+    _deleted       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX resident_move_resident ON resident_move(resident_id);

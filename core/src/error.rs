@@ -1,0 +1,59 @@
+//! The one error type of doorstep-core; each case says what went wrong and with what.
+
+use std::path::PathBuf;
+
+/// Everything a Doorstep operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An argument or a record was refused; the message names the field and the problem.
+    #[error("{0}")]
+    Invalid(String),
+    /// A referenced record does not exist (or was deleted).
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+    /// The database exists but the key does not open it.
+    #[error("the key does not open the database at {0}")]
+    WrongKey(PathBuf),
+    /// The file is not a Doorstep database at all.
+    #[error("{path} is not a Doorstep database: {reason}")]
+    NotADatabase { path: PathBuf, reason: String },
+    /// The file is a database but damaged: truncated, or pages fail their checks.
+    #[error("the database at {path} is damaged: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    /// The database or its folder cannot be written.
+    #[error("the database location {0} is read-only")]
+    ReadOnly(PathBuf),
+    /// The database was written by a newer Doorstep; it is left untouched.
+    #[error("the database has schema version {found}, newer than the {supported} this Doorstep knows; it was not changed")]
+    TooNew { found: i64, supported: i64 },
+    /// A change conflicts with the current state (for example a step out of order).
+    #[error("{0}")]
+    Conflict(String),
+    /// SQLite failed in a way no case above explains.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+}
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An `Invalid` error from anything printable.
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::Invalid(msg.into())
+    }
+
+    /// A `NotFound` error for a record kind and id.
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Invalid(format!("malformed JSON: {e}"))
+    }
+}

@@ -1,0 +1,469 @@
+//! The change log: every write becomes ops stamped with the hybrid logical clock, applied
+//! to the domain tables and appended to `op_log` in the same transaction. Remote ops go
+//! through the same `apply`, so local and synced data follow one set of rules:
+//! registers are last-writer-wins per field (HLC, then device id), facts are appended and
+//! never overwritten, deletes are tombstones that stay.
+
+mod hlc;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+pub use hlc::Hlc;
+
+use crate::clock::new_id;
+use crate::error::{Error, Result};
+
+/// A field value in an op: null, bool, number or string (arrays and objects are stored
+/// as JSON text).
+pub type Value = serde_json::Value;
+
+/// The fields an op sets, by column name.
+pub type Fields = BTreeMap<String, Value>;
+
+/// How an entity's rows change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityKind {
+    /// Mutable record: per-field last-writer-wins, deletable by tombstone.
+    Register,
+    /// Immutable event: written once, never changed.
+    Fact,
+}
+
+/// A replicated table as the log sees it. Domains declare theirs; the log only touches
+/// the columns named here.
+#[derive(Debug)]
+pub struct EntityDef {
+    /// Name in ops (`"resident"`).
+    pub name: &'static str,
+    /// SQLite table.
+    pub table: &'static str,
+    /// Register or fact.
+    pub kind: EntityKind,
+    /// Columns an op may set, besides `id`.
+    pub fields: &'static [&'static str],
+}
+
+/// What an op does to its entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Sets register fields (creating the row if needed).
+    Put,
+    /// Records a fact.
+    Fact,
+    /// Tombstones a register.
+    Delete,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Put => "put",
+            Action::Fact => "fact",
+            Action::Delete => "delete",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Action> {
+        match s {
+            "put" => Ok(Action::Put),
+            "fact" => Ok(Action::Fact),
+            "delete" => Ok(Action::Delete),
+            other => Err(Error::invalid(format!("op action {other:?} is unknown"))),
+        }
+    }
+}
+
+/// One entry of the change log: the unit that sync moves between devices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// Unique op id (UUIDv7).
+    pub id: String,
+    /// When, by the author's hybrid logical clock.
+    pub hlc: Hlc,
+    /// Author device.
+    pub device: String,
+    /// Author user (empty before enrolment).
+    pub user: String,
+    /// Entity name, as declared by its domain.
+    pub entity: String,
+    /// Row id.
+    pub entity_id: String,
+    /// Put, fact or delete.
+    pub action: Action,
+    /// Fields set.
+    #[serde(default)]
+    pub fields: Fields,
+}
+
+/// Whether an op changed the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// First time seen; applied.
+    New,
+    /// Already in the log; nothing changed.
+    Duplicate,
+}
+
+/// All replicated tables of the store, gathered from the domains.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema(pub &'static [&'static [&'static EntityDef]]);
+
+impl Schema {
+    /// The definition of entity `name`.
+    pub fn get(&self, name: &str) -> Option<&'static EntityDef> {
+        self.all().find(|d| d.name == name)
+    }
+
+    /// Every definition.
+    pub fn all(&self) -> impl Iterator<Item = &'static EntityDef> {
+        self.0.iter().flat_map(|d| d.iter().copied())
+    }
+}
+
+/// Writes ops for one local transaction: each call stamps, applies and appends one op.
+pub struct Writer<'a> {
+    conn: &'a Connection,
+    schema: Schema,
+    hlc: &'a mut Hlc,
+    now_ms: i64,
+    device: &'a str,
+    user: &'a str,
+    touched: Vec<(&'static str, String)>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer over an open transaction's connection.
+    pub fn new(
+        conn: &'a Connection,
+        schema: Schema,
+        hlc: &'a mut Hlc,
+        now_ms: i64,
+        device: &'a str,
+        user: &'a str,
+    ) -> Self {
+        Writer {
+            conn,
+            schema,
+            hlc,
+            now_ms,
+            device,
+            user,
+            touched: Vec::new(),
+        }
+    }
+
+    /// The connection, for the domain's reads inside the same transaction.
+    pub fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    /// Wall time of this transaction, ms since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Author device id.
+    pub fn device(&self) -> &str {
+        self.device
+    }
+
+    /// Author user id.
+    pub fn user(&self) -> &str {
+        self.user
+    }
+
+    /// Sets register fields of `def` row `id`, creating it if new.
+    pub fn put(&mut self, def: &'static EntityDef, id: &str, fields: Fields) -> Result<()> {
+        self.record(def, id, Action::Put, fields)
+    }
+
+    /// Records a fact.
+    pub fn fact(&mut self, def: &'static EntityDef, id: &str, fields: Fields) -> Result<()> {
+        self.record(def, id, Action::Fact, fields)
+    }
+
+    /// Tombstones a register row.
+    pub fn delete(&mut self, def: &'static EntityDef, id: &str) -> Result<()> {
+        self.record(def, id, Action::Delete, Fields::new())
+    }
+
+    /// Entities changed so far, for caches to refresh after commit.
+    pub fn into_touched(self) -> Vec<(&'static str, String)> {
+        self.touched
+    }
+
+    fn record(
+        &mut self,
+        def: &'static EntityDef,
+        id: &str,
+        action: Action,
+        fields: Fields,
+    ) -> Result<()> {
+        *self.hlc = self.hlc.tick(self.now_ms);
+        let op = Op {
+            id: new_id(),
+            hlc: *self.hlc,
+            device: self.device.to_string(),
+            user: self.user.to_string(),
+            entity: def.name.to_string(),
+            entity_id: id.to_string(),
+            action,
+            fields,
+        };
+        apply_op(self.conn, self.schema, &op, true)?;
+        self.touched.push((def.name, id.to_string()));
+        Ok(())
+    }
+}
+
+/// Applies an op from another device. Applying the same op again changes nothing.
+pub fn apply(conn: &Connection, schema: Schema, op: &Op) -> Result<Applied> {
+    let seen: Option<i64> = conn
+        .prepare_cached("SELECT 1 FROM op_log WHERE op_id = ?1")?
+        .query_row([&op.id], |r| r.get(0))
+        .optional()?;
+    if seen.is_some() {
+        return Ok(Applied::Duplicate);
+    }
+    apply_op(conn, schema, op, false)?;
+    Ok(Applied::New)
+}
+
+fn apply_op(conn: &Connection, schema: Schema, op: &Op, local: bool) -> Result<()> {
+    let def = check(schema, op)?;
+    match (def.kind, op.action) {
+        (EntityKind::Register, Action::Put) => put(conn, def, op)?,
+        (EntityKind::Register, Action::Delete) => {
+            conn.prepare_cached(&format!(
+                "INSERT INTO {t}(id, _deleted) VALUES (?1, 1)
+                 ON CONFLICT(id) DO UPDATE SET _deleted = 1",
+                t = def.table
+            ))?
+            .execute([&op.entity_id])?;
+        }
+        (EntityKind::Fact, Action::Fact) => {
+            let cols: Vec<&str> = op.fields.keys().map(String::as_str).collect();
+            let sql = format!(
+                "INSERT OR IGNORE INTO {t}(id, {c}_hlc, _dev) VALUES (?1, {p}?{n}, ?{m})",
+                t = def.table,
+                c = cols.iter().map(|c| format!("{c}, ")).collect::<String>(),
+                p = (0..cols.len())
+                    .map(|i| format!("?{}, ", i + 2))
+                    .collect::<String>(),
+                n = cols.len() + 2,
+                m = cols.len() + 3,
+            );
+            let mut values: Vec<SqlValue> = vec![SqlValue::Text(op.entity_id.clone())];
+            values.extend(op.fields.values().map(sql_value));
+            values.push(SqlValue::Integer(op.hlc.as_i64()));
+            values.push(SqlValue::Text(op.device.clone()));
+            conn.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(values))?;
+        }
+        (kind, action) => {
+            return Err(Error::invalid(format!(
+                "op {}: {} is a {kind:?}, which takes no {} op",
+                op.id,
+                def.name,
+                action.as_str()
+            )))
+        }
+    }
+    conn.prepare_cached(
+        "INSERT INTO op_log(op_id, hlc, device, user, entity, entity_id, action, fields, local)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        op.id,
+        op.hlc.as_i64(),
+        op.device,
+        op.user,
+        op.entity,
+        op.entity_id,
+        op.action.as_str(),
+        serde_json::to_string(&op.fields)?,
+        local,
+    ])?;
+    Ok(())
+}
+
+/// Refuses an op that names an unknown entity or field, or carries a nested value.
+fn check(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
+    let def = schema.get(&op.entity).ok_or_else(|| {
+        Error::invalid(format!("op {}: entity {:?} is unknown", op.id, op.entity))
+    })?;
+    if op.entity_id.is_empty() || op.id.is_empty() || op.device.is_empty() {
+        return Err(Error::invalid(format!(
+            "op {:?}: id, entity_id and device must not be empty",
+            op.id
+        )));
+    }
+    for (name, value) in &op.fields {
+        if !def.fields.contains(&name.as_str()) {
+            return Err(Error::invalid(format!(
+                "op {}: {} has no field {name:?}",
+                op.id, def.name
+            )));
+        }
+        if value.is_object() {
+            return Err(Error::invalid(format!(
+                "op {}: field {name:?} holds an object",
+                op.id
+            )));
+        }
+    }
+    Ok(def)
+}
+
+/// Last-writer-wins per field. A row's `_hlc/_dev` is the clock of every field that has
+/// no `field_clock` row of its own: set when one op creates the row with all its fields,
+/// which is what almost every create does, so the common case writes one row, not ten.
+fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
+    let base: Option<(i64, String)> = conn
+        .prepare_cached(&format!(
+            "SELECT _hlc, _dev FROM {} WHERE id = ?1",
+            def.table
+        ))?
+        .query_row([&op.entity_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((base_hlc, base_dev)) = base else {
+        let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
+        let cols: String = op.fields.keys().map(|c| format!("{c}, ")).collect();
+        let marks: String = (0..op.fields.len())
+            .map(|i| format!("?{}, ", i + 2))
+            .collect();
+        let n = op.fields.len();
+        let sql = format!(
+            "INSERT INTO {t}(id, {cols}_hlc, _dev) VALUES (?1, {marks}?{a}, ?{b})",
+            t = def.table,
+            a = n + 2,
+            b = n + 3
+        );
+        let mut values: Vec<SqlValue> = vec![SqlValue::Text(op.entity_id.clone())];
+        values.extend(op.fields.values().map(sql_value));
+        if full {
+            values.push(SqlValue::Integer(op.hlc.as_i64()));
+            values.push(SqlValue::Text(op.device.clone()));
+        } else {
+            values.push(SqlValue::Integer(0));
+            values.push(SqlValue::Text(String::new()));
+        }
+        conn.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+        if !full {
+            for field in op.fields.keys() {
+                set_field_clock(conn, def, op, field)?;
+            }
+        }
+        return Ok(());
+    };
+    for (field, value) in &op.fields {
+        let current: (i64, String) = conn
+            .prepare_cached(
+                "SELECT hlc, device FROM field_clock WHERE entity = ?1 AND id = ?2 AND field = ?3",
+            )?
+            .query_row(params![def.name, op.entity_id, field], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or_else(|| (base_hlc, base_dev.clone()));
+        if (op.hlc.as_i64(), op.device.as_str()) > (current.0, current.1.as_str()) {
+            conn.prepare_cached(&format!(
+                "UPDATE {} SET {field} = ?1 WHERE id = ?2",
+                def.table
+            ))?
+            .execute(params![sql_value(value), op.entity_id])?;
+            set_field_clock(conn, def, op, field)?;
+        }
+    }
+    Ok(())
+}
+
+fn set_field_clock(conn: &Connection, def: &EntityDef, op: &Op, field: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO field_clock(entity, id, field, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(entity, id, field) DO UPDATE SET hlc = excluded.hlc, device = excluded.device",
+    )?
+    .execute(params![
+        def.name,
+        op.entity_id,
+        field,
+        op.hlc.as_i64(),
+        op.device
+    ])?;
+    Ok(())
+}
+
+fn sql_value(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(*b as i64),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// Ops written on this device and not yet acknowledged by the server, oldest first.
+pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT op_id, hlc, device, user, entity, entity_id, action, fields FROM op_log
+         WHERE local = 1 AND acked = 0 AND rejected IS NULL ORDER BY seq LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut ops = Vec::new();
+    for row in rows {
+        let (id, hlc, device, user, entity, entity_id, action, fields) = row?;
+        ops.push(Op {
+            id,
+            hlc: Hlc::from_i64(hlc),
+            device,
+            user,
+            entity,
+            entity_id,
+            action: Action::parse(&action)?,
+            fields: serde_json::from_str(&fields)?,
+        });
+    }
+    Ok(ops)
+}
+
+/// How many local ops wait for the server.
+pub fn pending_count(conn: &Connection) -> Result<u64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM op_log WHERE local = 1 AND acked = 0 AND rejected IS NULL",
+        )?
+        .query_row([], |r| r.get::<_, i64>(0))? as u64)
+}
+
+/// Builds a `Fields` map from pairs.
+#[macro_export]
+macro_rules! fields {
+    ($($k:expr => $v:expr),* $(,)?) => {{
+        let mut f = $crate::log::Fields::new();
+        $( f.insert(($k).to_string(), serde_json::json!($v)); )*
+        f
+    }};
+}

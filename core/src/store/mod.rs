@@ -1,0 +1,253 @@
+//! The encrypted SQLite file: opening it with its key, telling apart the ways that can
+//! fail, and bringing its schema up to date.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::{Error, Result};
+
+#[cfg(test)]
+mod tests;
+
+/// Bytes in a store key; the apps keep it in the Android Keystore or iOS Keychain.
+pub const KEY_LEN: usize = 32;
+
+/// SQLCipher 4's page size: an intact file is a whole number of these.
+const PAGE_SIZE: u64 = 4096;
+
+/// Schema migrations, applied in order; the schema version is their count.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (or creates) the database at `path` with `key`, checks it and migrates it.
+/// Any failure leaves the file on disk as it was.
+pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
+    if key.len() != KEY_LEN {
+        return Err(Error::invalid(format!(
+            "key must be {KEY_LEN} bytes, got {}",
+            key.len()
+        )));
+    }
+    let existing = inspect(path)?;
+    let flags = if existing.is_some() {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+    // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
+
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        return Err(classify_read_error(path, existing.as_ref(), e));
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::TooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .map_err(|e| write_error(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::ReadOnly(path.to_path_buf()));
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    migrate(&conn, version).map_err(|e| match e {
+        Error::Storage(s) => write_error(path, s),
+        other => other,
+    })?;
+    Ok(conn)
+}
+
+/// What was on disk before opening: its length and first page, or `None` for a new file.
+struct Existing {
+    len: u64,
+    head: Vec<u8>,
+}
+
+fn inspect(path: &Path) -> Result<Option<Existing>> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            return match fs::metadata(parent) {
+                Ok(m) if !m.is_dir() => Err(Error::invalid(format!(
+                    "{} is not a folder",
+                    parent.display()
+                ))),
+                Ok(m) if m.permissions().readonly() => Err(Error::ReadOnly(path.to_path_buf())),
+                Ok(_) => Ok(None),
+                Err(e) => Err(Error::invalid(format!(
+                    "folder {} cannot be used: {e}",
+                    parent.display()
+                ))),
+            };
+        }
+        Err(e) => {
+            return Err(Error::invalid(format!(
+                "{} cannot be read: {e}",
+                path.display()
+            )))
+        }
+    };
+    if meta.is_dir() {
+        return Err(not_a_database(path, "it is a folder"));
+    }
+    if meta.permissions().readonly() {
+        return Err(Error::ReadOnly(path.to_path_buf()));
+    }
+    if meta.len() == 0 {
+        // An empty file is what an interrupted first open leaves; SQLite starts it afresh.
+        return Ok(None);
+    }
+    let mut head = Vec::with_capacity(PAGE_SIZE as usize);
+    fs::File::open(path)
+        .and_then(|f| f.take(PAGE_SIZE).read_to_end(&mut head))
+        .map_err(|e| Error::invalid(format!("{} cannot be read: {e}", path.display())))?;
+    if head.starts_with(b"SQLite format 3\0") {
+        return Err(not_a_database(path, "it is an unencrypted SQLite database"));
+    }
+    if looks_like_text(&head) {
+        return Err(not_a_database(
+            path,
+            "it holds text, not an encrypted database",
+        ));
+    }
+    if meta.len() < PAGE_SIZE {
+        return Err(not_a_database(
+            path,
+            &format!("{} bytes is shorter than one page", meta.len()),
+        ));
+    }
+    Ok(Some(Existing {
+        len: meta.len(),
+        head,
+    }))
+}
+
+/// Tells apart a wrong key, a damaged file and a foreign file after the first read failed.
+fn classify_read_error(path: &Path, existing: Option<&Existing>, e: rusqlite::Error) -> Error {
+    let code = e.sqlite_error_code();
+    match (code, existing) {
+        (Some(ErrorCode::DatabaseCorrupt), _) => corrupt(path, "a page failed its checks"),
+        (Some(ErrorCode::NotADatabase), Some(f)) if f.len % PAGE_SIZE != 0 => corrupt(
+            path,
+            &format!(
+                "{} bytes is not a whole number of {PAGE_SIZE}-byte pages (truncated?)",
+                f.len
+            ),
+        ),
+        (Some(ErrorCode::NotADatabase), Some(f)) if f.head.len() as u64 == PAGE_SIZE => {
+            Error::WrongKey(path.to_path_buf())
+        }
+        (Some(ErrorCode::NotADatabase), _) => not_a_database(path, "it cannot be decrypted"),
+        _ => open_error(path, e),
+    }
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => Error::ReadOnly(path.to_path_buf()),
+        Some(ErrorCode::CannotOpen) => Error::invalid(format!(
+            "the database at {} cannot be opened: {e}",
+            path.display()
+        )),
+        Some(ErrorCode::DatabaseCorrupt) => corrupt(path, &e.to_string()),
+        Some(ErrorCode::NotADatabase) => not_a_database(path, &e.to_string()),
+        _ => Error::Storage(e),
+    }
+}
+
+fn write_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) => {
+            Error::ReadOnly(path.to_path_buf())
+        }
+        _ => open_error(path, e),
+    }
+}
+
+fn corrupt(path: &Path, reason: &str) -> Error {
+    Error::Corrupt {
+        path: PathBuf::from(path),
+        reason: reason.to_string(),
+    }
+}
+
+fn not_a_database(path: &Path, reason: &str) -> Error {
+    Error::NotADatabase {
+        path: PathBuf::from(path),
+        reason: reason.to_string(),
+    }
+}
+
+/// Encrypted pages are indistinguishable from noise; a page of text is some other file.
+fn looks_like_text(head: &[u8]) -> bool {
+    !head.contains(&0) && std::str::from_utf8(head).is_ok()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Checks every page of the database against its authentication code and SQLite's own
+/// structure checks; returns the problems found (empty when the file is sound).
+pub fn check_integrity(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        problems.push(row?);
+    }
+    let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        problems.push(ok);
+    }
+    Ok(problems)
+}
+
+/// Reads a value from the store's key-value table.
+pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Writes a value to the store's key-value table.
+pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
