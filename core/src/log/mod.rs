@@ -467,3 +467,28 @@ macro_rules! fields {
         f
     }};
 }
+
+/// The replicated state as comparable lines: every row of every replicated table with its
+/// fields and tombstone, without clock bookkeeping. Two stores that converged give equal
+/// snapshots.
+pub fn snapshot(conn: &Connection, schema: Schema) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for def in schema.all() {
+        let cols = def.fields.join(", ");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, {cols}, _deleted FROM {} ORDER BY id",
+            def.table
+        ))?;
+        let n = def.fields.len() + 2;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut line = def.name.to_string();
+            for i in 0..n {
+                let v: SqlValue = r.get(i)?;
+                line.push_str(&format!("|{v:?}"));
+            }
+            out.push(line);
+        }
+    }
+    Ok(out)
+}

@@ -304,13 +304,14 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
             ),
         }
     }
-    let phone = get(Col::Phone).to_string();
-    check(Col::Phone, super::check_phone(&phone).map(drop));
-    let household_phone = get(Col::HouseholdPhone).to_string();
-    check(
-        Col::HouseholdPhone,
-        super::check_phone(&household_phone).map(drop),
-    );
+    let phone = super::check_phone(get(Col::Phone)).unwrap_or_else(|e| {
+        check(Col::Phone, Err(e));
+        None
+    });
+    let household_phone = super::check_phone(get(Col::HouseholdPhone)).unwrap_or_else(|e| {
+        check(Col::HouseholdPhone, Err(e));
+        None
+    });
     let mut tags = Vec::new();
     for t in get(Col::Tags)
         .split([';', '；', '、', '|', ',', '，'])
@@ -356,7 +357,7 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
             building_id: None,
             address,
             unit,
-            phone: Some(household_phone).filter(|s| !s.is_empty()),
+            phone: household_phone,
         },
         household_key,
         resident: NewResident {
@@ -364,7 +365,7 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
             name,
             sex,
             birth_year,
-            phone: Some(phone).filter(|s| !s.is_empty()),
+            phone,
             tags,
             notes: Some(notes).filter(|s| !s.is_empty()),
         },

@@ -244,7 +244,7 @@ pub fn create_resident(
             .map(check_phone)
             .transpose()?
             .flatten(),
-        tags: input.tags.clone(),
+        tags: store::normalize_tags(input.tags.clone()),
         notes: optional_text("notes", input.notes.as_deref(), MAX_NOTES)?,
     };
     w.put(

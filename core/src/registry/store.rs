@@ -153,11 +153,20 @@ pub fn encode_tags(tags: &[Tag]) -> String {
 
 /// Reads stored tags; codes this build does not know become custom tags.
 pub fn decode_tags(json: &str) -> Vec<Tag> {
-    serde_json::from_str::<Vec<String>>(json)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|c| Tag::parse(c).ok())
-        .collect()
+    normalize_tags(
+        serde_json::from_str::<Vec<String>>(json)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| Tag::parse(c).ok())
+            .collect(),
+    )
+}
+
+/// Tags in their one canonical order (built-in first, then custom by name), no repeats.
+pub fn normalize_tags(mut tags: Vec<Tag>) -> Vec<Tag> {
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 /// One row of the search index: a resident with what it is found by.

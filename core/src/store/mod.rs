@@ -10,9 +10,6 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
-#[cfg(test)]
-mod tests;
-
 /// Bytes in a store key; the apps keep it in the Android Keystore or iOS Keychain.
 pub const KEY_LEN: usize = 32;
 
@@ -49,6 +46,16 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         r.get::<_, i64>(0)
     }) {
         return Err(classify_read_error(path, existing.as_ref(), e));
+    }
+    if let Some(f) = existing.as_ref().filter(|f| f.len % PAGE_SIZE != 0) {
+        // The key opened page 1, so this is our file, cut short.
+        return Err(corrupt(
+            path,
+            &format!(
+                "{} bytes is not a whole number of {PAGE_SIZE}-byte pages (truncated?)",
+                f.len
+            ),
+        ));
     }
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
@@ -200,7 +207,12 @@ fn not_a_database(path: &Path, reason: &str) -> Error {
 
 /// Encrypted pages are indistinguishable from noise; a page of text is some other file.
 fn looks_like_text(head: &[u8]) -> bool {
-    !head.contains(&0) && std::str::from_utf8(head).is_ok()
+    // A multi-byte character may be cut at the end of the first page.
+    !head.contains(&0)
+        && match std::str::from_utf8(head) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -231,6 +243,14 @@ pub fn check_integrity(conn: &Connection) -> Result<Vec<String>> {
         problems.push(ok);
     }
     Ok(problems)
+}
+
+/// An unencrypted in-memory store with the current schema, for tests and tools that
+/// need the tables without a file.
+pub fn open_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    migrate(&conn, 0)?;
+    Ok(conn)
 }
 
 /// Reads a value from the store's key-value table.
