@@ -17,4 +17,6 @@ for lang in kotlin swift python; do
   target/debug/uniffi-bindgen generate --library "$lib" --language "$lang" --out-dir "$out/$lang" --no-format >/dev/null
 done
 cp "$lib" "$out/"
+# The Python module loads the library from its own folder.
+cp "$lib" "$out/python/"
 echo "bindings in $out (library $(basename "$lib"), $profile)"

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod error;
 pub mod log;
 pub mod registry;
+pub mod sample;
 pub mod store;
 
 use std::path::{Path, PathBuf};

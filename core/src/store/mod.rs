@@ -31,6 +31,9 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
             key.len()
         )));
     }
+    if path.as_os_str().is_empty() {
+        return Err(Error::invalid("database path must not be empty"));
+    }
     let existing = inspect(path)?;
     let flags = if existing.is_some() {
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -65,6 +68,8 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         });
     }
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Each domain keeps a few dozen statements hot; the default cache of 16 would churn.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))

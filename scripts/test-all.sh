@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints, every Rust test, then the Python, Kotlin and
+# Swift suites against the real cdylib. Installs what the suites need on first run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test"
+cargo test --workspace
+step "python bindings"
+tests/python/run.sh
+step "kotlin bindings"
+tests/kotlin/run.sh
+step "swift bindings"
+tests/swift/run.sh
+step "all suites passed"
