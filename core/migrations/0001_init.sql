@@ -2,6 +2,7 @@
 -- Replicated tables carry _hlc/_dev (the clock of the op that created the row, which
 -- every field shares until an op sets it alone: see field_clock) and _deleted (tombstone).
 -- They have no foreign keys between each other: remote ops may arrive in any order.
+-- Registers are WITHOUT ROWID: their key is the text id, so one B-tree holds each row.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -22,7 +23,8 @@ CREATE TABLE op_log (
     acked     INTEGER NOT NULL DEFAULT 0,
     rejected  TEXT
 );
-CREATE INDEX op_log_pending ON op_log(local, acked, seq);
+-- Only unacknowledged local ops are indexed: the index stays small and appends in order.
+CREATE INDEX op_log_pending ON op_log(seq) WHERE local = 1 AND acked = 0;
 
 CREATE TABLE field_clock (
     entity TEXT NOT NULL,
@@ -42,7 +44,7 @@ CREATE TABLE area (
     _hlc      INTEGER NOT NULL DEFAULT 0,
     _dev      TEXT NOT NULL DEFAULT '',
     _deleted  INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX area_path ON area(path);
 
 CREATE TABLE building (
@@ -52,7 +54,7 @@ CREATE TABLE building (
     _hlc     INTEGER NOT NULL DEFAULT 0,
     _dev     TEXT NOT NULL DEFAULT '',
     _deleted INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX building_area ON building(area_id);
 
 CREATE TABLE household (
@@ -62,11 +64,10 @@ CREATE TABLE household (
     address     TEXT,
     unit        TEXT,
     phone       TEXT,
-    ext_key     TEXT,
     _hlc        INTEGER NOT NULL DEFAULT 0,
     _dev        TEXT NOT NULL DEFAULT '',
     _deleted    INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX household_area ON household(area_id);
 CREATE INDEX household_building ON household(building_id);
 
@@ -79,11 +80,10 @@ CREATE TABLE resident (
     phone        TEXT,
     tags         TEXT,
     notes        TEXT,
-    ext_key      TEXT,
     _hlc         INTEGER NOT NULL DEFAULT 0,
     _dev         TEXT NOT NULL DEFAULT '',
     _deleted     INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX resident_household ON resident(household_id);
 
 CREATE TABLE resident_move (

@@ -1,5 +1,6 @@
 //! Wall time and ids, passed in so tests can fix them.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -55,9 +56,32 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
-/// A fresh time-ordered id (UUIDv7) for a record made on this device.
+/// A fresh time-ordered id (UUIDv7) for a record made on this device. The random bits
+/// come from a per-thread generator seeded once from the OS: ids need to be unique, not
+/// secret, and a system call per id would dominate bulk writes such as an import.
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(uuid::Uuid::new_v4().as_u64_pair().0 | 1);
+    }
+    let ms = SystemClock.now_ms().max(0) as u64;
+    let (a, b) = STATE.with(|s| {
+        let mut x = s.get();
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pair = (next(), next());
+        s.set(x);
+        pair
+    });
+    let mut random = [0u8; 10];
+    random[..8].copy_from_slice(&a.to_le_bytes());
+    random[8..].copy_from_slice(&b.to_le_bytes()[..2]);
+    uuid::Builder::from_unix_timestamp_millis(ms, &random)
+        .into_uuid()
+        .to_string()
 }
 
 /// A stable id (UUIDv5) derived from an external key, so that two devices or two imports
@@ -66,4 +90,19 @@ pub fn stable_id(kind: &str, key: &str) -> String {
     const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6b1d_3e2a_9f4c_4d8e_a1b2_c3d4_e5f6_0718);
     let name = format!("{kind}\u{1f}{key}");
     uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_v7_unique_and_stable_ids_repeat() {
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_id()).collect();
+        assert_eq!(ids.len(), 10_000);
+        let one = uuid::Uuid::parse_str(ids.iter().next().unwrap()).unwrap();
+        assert_eq!(one.get_version_num(), 7);
+        assert_eq!(stable_id("area", "武昌区"), stable_id("area", "武昌区"));
+        assert_ne!(stable_id("area", "武昌区"), stable_id("building", "武昌区"));
+    }
 }

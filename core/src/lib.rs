@@ -27,6 +27,9 @@ pub static SCHEMA: Schema = Schema(&[registry::DEFS]);
 /// patching it.
 const REFRESH_LIMIT: usize = 2_000;
 
+/// Page cache while importing a sheet, in MiB.
+const IMPORT_CACHE_MIB: i64 = 96;
+
 /// The phone's Doorstep: an open encrypted store and the operations on it. Cheap to
 /// share between threads; calls are serialised on the one connection.
 pub struct Doorstep {
@@ -241,7 +244,12 @@ impl Doorstep {
 
     /// Imports households and residents from a CSV file's bytes.
     pub fn import_csv(&self, bytes: &[u8]) -> Result<ImportReport> {
-        self.write(|w| import::import_csv(w, bytes))
+        // A large sheet touches tens of MB of pages in one transaction; a cache that holds
+        // them keeps pages from spilling to the WAL and being encrypted twice.
+        self.read(|c| store::set_cache_mib(c, IMPORT_CACHE_MIB))?;
+        let report = self.write(|w| import::import_csv(w, bytes));
+        self.read(|c| store::set_cache_mib(c, store::CACHE_MIB))?;
+        report
     }
 
     /// Searches residents by name, pinyin, initials, phone or address.

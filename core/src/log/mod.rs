@@ -326,44 +326,41 @@ fn check(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
 /// no `field_clock` row of its own: set when one op creates the row with all its fields,
 /// which is what almost every create does, so the common case writes one row, not ten.
 fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
-    let base: Option<(i64, String)> = conn
-        .prepare_cached(&format!(
-            "SELECT _hlc, _dev FROM {} WHERE id = ?1",
-            def.table
-        ))?
-        .query_row([&op.entity_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((base_hlc, base_dev)) = base else {
-        let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
-        let cols: String = op.fields.keys().map(|c| format!("{c}, ")).collect();
-        let marks: String = (0..op.fields.len())
-            .map(|i| format!("?{}, ", i + 2))
-            .collect();
-        let n = op.fields.len();
-        let sql = format!(
-            "INSERT INTO {t}(id, {cols}_hlc, _dev) VALUES (?1, {marks}?{a}, ?{b})",
-            t = def.table,
-            a = n + 2,
-            b = n + 3
-        );
-        let mut values: Vec<SqlValue> = vec![SqlValue::Text(op.entity_id.clone())];
-        values.extend(op.fields.values().map(sql_value));
-        if full {
-            values.push(SqlValue::Integer(op.hlc.as_i64()));
-            values.push(SqlValue::Text(op.device.clone()));
-        } else {
-            values.push(SqlValue::Integer(0));
-            values.push(SqlValue::Text(String::new()));
-        }
-        conn.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(values))?;
+    let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
+    let mut values: Vec<SqlValue> = Vec::with_capacity(op.fields.len() + 3);
+    values.push(SqlValue::Text(op.entity_id.clone()));
+    values.extend(op.fields.values().map(sql_value));
+    if full {
+        values.push(SqlValue::Integer(op.hlc.as_i64()));
+        values.push(SqlValue::Text(op.device.clone()));
+    } else {
+        values.push(SqlValue::Integer(0));
+        values.push(SqlValue::Text(String::new()));
+    }
+    // Most puts create their row: one insert does it, and only an existing row needs
+    // the per-field comparison below.
+    let sql = if full {
+        full_insert_sql(def)
+    } else {
+        insert_sql(def.table, op.fields.keys().map(String::as_str)).into()
+    };
+    let inserted = conn
+        .prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+    if inserted == 1 {
         if !full {
             for field in op.fields.keys() {
                 set_field_clock(conn, def, op, field)?;
             }
         }
         return Ok(());
-    };
+    }
+    let (base_hlc, base_dev): (i64, String) = conn
+        .prepare_cached(&format!(
+            "SELECT _hlc, _dev FROM {} WHERE id = ?1",
+            def.table
+        ))?
+        .query_row([&op.entity_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     for (field, value) in &op.fields {
         let current: (i64, String) = conn
             .prepare_cached(
@@ -384,6 +381,35 @@ fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `INSERT ... ON CONFLICT DO NOTHING` for the given columns, in the order given.
+fn insert_sql<'a>(table: &str, cols: impl Iterator<Item = &'a str>) -> String {
+    let cols: Vec<&str> = cols.collect();
+    let marks: String = (0..cols.len()).map(|i| format!("?{}, ", i + 2)).collect();
+    format!(
+        "INSERT INTO {table}(id, {c}_hlc, _dev) VALUES (?1, {marks}?{a}, ?{b}) ON CONFLICT(id) DO NOTHING",
+        c = cols.iter().map(|c| format!("{c}, ")).collect::<String>(),
+        a = cols.len() + 2,
+        b = cols.len() + 3
+    )
+}
+
+/// The insert of a row with every field, built once per table: it is the hot path of
+/// bulk writes.
+fn full_insert_sql(def: &EntityDef) -> std::sync::Arc<str> {
+    static CACHE: std::sync::Mutex<Vec<(&'static str, std::sync::Arc<str>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, sql)) = cache.iter().find(|(t, _)| *t == def.table) {
+        return sql.clone();
+    }
+    let mut cols: Vec<&str> = def.fields.to_vec();
+    // Op fields iterate in key order; the columns must follow it.
+    cols.sort_unstable();
+    let sql: std::sync::Arc<str> = insert_sql(def.table, cols.into_iter()).into();
+    cache.push((def.table, sql.clone()));
+    sql
 }
 
 fn set_field_clock(conn: &Connection, def: &EntityDef, op: &Op, field: &str) -> Result<()> {

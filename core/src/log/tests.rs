@@ -155,7 +155,7 @@ fn registers_are_last_writer_wins_per_field() {
         Action::Put,
         crate::fields! {
             "household_id" => "h1", "name" => "张伟", "sex" => "M", "birth_year" => 1950,
-            "phone" => "13800000000", "tags" => "[]", "notes" => Value::Null, "ext_key" => Value::Null,
+            "phone" => "13800000000", "tags" => "[]", "notes" => Value::Null,
         },
     );
     let newer_phone = op(

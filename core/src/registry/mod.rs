@@ -46,7 +46,6 @@ pub static HOUSEHOLD: EntityDef = EntityDef {
         "address",
         "unit",
         "phone",
-        "ext_key",
     ],
 };
 
@@ -63,7 +62,6 @@ pub static RESIDENT: EntityDef = EntityDef {
         "phone",
         "tags",
         "notes",
-        "ext_key",
     ],
 };
 
@@ -167,7 +165,8 @@ pub fn ensure_building(w: &mut Writer, area_id: &str, name: &str) -> Result<Buil
     })
 }
 
-/// Creates a household; `ext_key` (from an import) makes its id stable.
+/// Creates a household; `ext_key` (from an import) makes its id stable: the id is derived
+/// from it, so the key itself need not be stored.
 pub fn create_household(
     w: &mut Writer,
     input: &NewHousehold,
@@ -183,7 +182,7 @@ pub fn create_household(
         &id,
         fields! {
             "area_id" => h.area_id, "building_id" => h.building_id, "address" => h.address,
-            "unit" => h.unit, "phone" => h.phone, "ext_key" => ext_key,
+            "unit" => h.unit, "phone" => h.phone,
         },
     )?;
     Ok(Household { id, ..h })
@@ -253,7 +252,7 @@ pub fn create_resident(
         fields! {
             "household_id" => r.household_id, "name" => r.name, "sex" => r.sex.code(),
             "birth_year" => r.birth_year, "phone" => r.phone,
-            "tags" => store::encode_tags(&r.tags), "notes" => r.notes, "ext_key" => ext_key,
+            "tags" => store::encode_tags(&r.tags), "notes" => r.notes,
         },
     )?;
     Ok(r)

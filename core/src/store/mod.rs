@@ -70,6 +70,7 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // Each domain keeps a few dozen statements hot; the default cache of 16 would churn.
     conn.set_prepared_statement_cache_capacity(128);
+    set_cache_mib(&conn, CACHE_MIB)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     let mode: String = conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
@@ -256,6 +257,16 @@ pub fn open_in_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
     migrate(&conn, 0)?;
     Ok(conn)
+}
+
+/// Page cache of a phone's connection, in MiB.
+pub const CACHE_MIB: i64 = 8;
+
+/// Sets the connection's page cache size; lowering it frees memory at once.
+pub fn set_cache_mib(conn: &Connection, mib: i64) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -mib * 1024)?;
+    conn.execute_batch("PRAGMA shrink_memory")?;
+    Ok(())
 }
 
 /// Reads a value from the store's key-value table.
