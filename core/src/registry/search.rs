@@ -16,37 +16,71 @@ use crate::error::Result;
 pub const MAX_LIMIT: u32 = 500;
 const DEFAULT_LIMIT: u32 = 20;
 
+/// A resident id held compactly: UUIDs as their 16 bytes, anything else as text. UUIDs
+/// order by their bytes as their text does.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Id {
+    Uuid([u8; 16]),
+    Other(Box<str>),
+}
+
+impl Id {
+    fn new(s: &str) -> Id {
+        match uuid::Uuid::try_parse(s) {
+            Ok(u) if u.hyphenated().to_string() == s => Id::Uuid(*u.as_bytes()),
+            _ => Id::Other(s.into()),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Id::Uuid(b) => uuid::Uuid::from_bytes(*b).hyphenated().to_string(),
+            Id::Other(s) => s.to_string(),
+        }
+    }
+}
+
+/// Separates the fields of an entry's text; `ALT` separates alternatives within one.
+const FIELD: char = '\u{1f}';
+const ALT: char = '\u{1e}';
+
+/// One resident as search sees it, kept small: 100,000 of them must fit a phone's memory
+/// budget alongside everything else.
 struct Entry {
-    id: Box<str>,
-    /// The name as written, for matching Chinese characters.
-    name: Box<str>,
-    /// Full spellings and initials, lowercase: "zhangwei zw".
-    spell: Box<[Box<str>]>,
-    initials: Box<[Box<str>]>,
-    /// Resident and household phones, digits.
-    phones: Box<[Box<str>]>,
-    /// Address, building and unit, ASCII-lowercased.
-    address: Box<str>,
+    id: Id,
+    /// Name (lowercased), full spellings, initials, phone digits and address
+    /// (ASCII-lowercased), separated by `FIELD`, alternatives by `ALT`.
+    text: Box<str>,
     area: u32,
-    tags: Box<[Tag]>,
+    /// Index into the interned tag sets.
+    tags: u32,
+}
+
+impl Entry {
+    fn fields(&self) -> [&str; 5] {
+        let mut it = self.text.split(FIELD);
+        let mut next = || it.next().unwrap_or("");
+        [next(), next(), next(), next(), next()]
+    }
 }
 
 /// The in-memory index of live residents.
 #[derive(Default)]
 pub struct SearchIndex {
     entries: Vec<Option<Entry>>,
-    by_id: HashMap<Box<str>, usize>,
+    by_id: HashMap<Id, u32>,
     areas: Vec<Arc<str>>,
     area_ids: HashMap<Arc<str>, u32>,
+    tag_sets: Vec<Box<[Tag]>>,
+    tag_set_ids: HashMap<Box<[Tag]>, u32>,
 }
 
 impl SearchIndex {
     /// Builds the index from the store.
     pub fn build(conn: &Connection) -> Result<SearchIndex> {
         let mut index = SearchIndex::default();
-        for row in store::index_rows(conn, None)? {
-            index.upsert(row);
-        }
+        store::for_each_index_row(conn, None, |row| index.upsert(row))?;
+        index.entries.shrink_to_fit();
         Ok(index)
     }
 
@@ -63,19 +97,17 @@ impl SearchIndex {
     /// Re-reads the given residents after a write; deleted ones leave the index.
     pub fn refresh(&mut self, conn: &Connection, ids: &[String]) -> Result<()> {
         for id in ids {
-            if let Some(slot) = self.by_id.remove(id.as_str()) {
-                self.entries[slot] = None;
+            if let Some(slot) = self.by_id.remove(&Id::new(id)) {
+                self.entries[slot as usize] = None;
             }
         }
-        for row in store::index_rows(conn, Some(ids))? {
-            self.upsert(row);
-        }
+        store::for_each_index_row(conn, Some(ids), |row| self.upsert(row))?;
         Ok(())
     }
 
     fn upsert(&mut self, row: IndexRow) {
         let (spell, initials) = pinyin::keys(&row.resident.name);
-        let mut phones: Vec<Box<str>> = Vec::new();
+        let mut phones: Vec<String> = Vec::new();
         for p in [
             row.resident.phone.as_deref(),
             row.household_phone.as_deref(),
@@ -84,28 +116,44 @@ impl SearchIndex {
         .flatten()
         {
             let digits: String = p.chars().filter(char::is_ascii_digit).collect();
-            if !digits.is_empty() && !phones.iter().any(|x| **x == *digits) {
-                phones.push(digits.into());
+            if !digits.is_empty() && !phones.contains(&digits) {
+                phones.push(digits);
             }
         }
-        let area = self.area_slot(&row.area_path);
+        let alt = ALT.to_string();
+        let text = [
+            row.resident.name.to_lowercase(),
+            spell.join(&alt),
+            initials.join(&alt),
+            phones.join(&alt),
+            row.address.to_ascii_lowercase(),
+        ]
+        .join(&FIELD.to_string());
+        let id = Id::new(&row.resident.id);
         let entry = Entry {
-            id: row.resident.id.as_str().into(),
-            name: row.resident.name.to_lowercase().into(),
-            spell: spell.into_iter().map(Into::into).collect(),
-            initials: initials.into_iter().map(Into::into).collect(),
-            phones: phones.into(),
-            address: row.address.to_ascii_lowercase().into(),
-            area,
-            tags: row.resident.tags.into(),
+            id: id.clone(),
+            text: text.into(),
+            area: self.area_slot(&row.area_path),
+            tags: self.tag_set(row.resident.tags),
         };
-        match self.by_id.get(&entry.id) {
-            Some(&slot) => self.entries[slot] = Some(entry),
+        match self.by_id.get(&id) {
+            Some(&slot) => self.entries[slot as usize] = Some(entry),
             None => {
-                self.by_id.insert(entry.id.clone(), self.entries.len());
+                self.by_id.insert(id, self.entries.len() as u32);
                 self.entries.push(Some(entry));
             }
         }
+    }
+
+    fn tag_set(&mut self, tags: Vec<Tag>) -> u32 {
+        let tags: Box<[Tag]> = tags.into();
+        if let Some(&i) = self.tag_set_ids.get(&tags) {
+            return i;
+        }
+        let i = self.tag_sets.len() as u32;
+        self.tag_sets.push(tags.clone());
+        self.tag_set_ids.insert(tags, i);
+        i
     }
 
     fn area_slot(&mut self, path: &str) -> u32 {
@@ -140,7 +188,7 @@ impl SearchIndex {
                 }
             }
             if let Some(tag) = &query.tag {
-                if !e.tags.contains(tag) {
+                if !self.tag_sets[e.tags as usize].contains(tag) {
                     continue;
                 }
             }
@@ -160,7 +208,7 @@ impl SearchIndex {
         }
         hits.sort_unstable_by(|a, b| {
             b.0.cmp(&a.0)
-                .then_with(|| a.1.name.cmp(&b.1.name))
+                .then_with(|| a.1.fields()[0].cmp(b.1.fields()[0]))
                 .then_with(|| a.1.id.cmp(&b.1.id))
         });
         let limit = match query.limit {
@@ -168,25 +216,24 @@ impl SearchIndex {
             n => n.min(MAX_LIMIT),
         };
         hits.truncate(limit as usize);
-        hits.into_iter()
-            .map(|(s, e)| (e.id.to_string(), s))
-            .collect()
+        hits.into_iter().map(|(s, e)| (e.id.text(), s)).collect()
     }
 }
 
 /// How well one query word matches an entry; 0 for no match.
 fn score(e: &Entry, t: &str) -> u32 {
+    let [name, spell, initials, phones, address] = e.fields();
     let mut best = 0;
     let mut bump = |s: u32| best = best.max(s);
-    if *e.name == *t {
+    if name == t {
         bump(100);
-    } else if e.name.starts_with(t) {
+    } else if name.starts_with(t) {
         bump(90);
-    } else if e.name.contains(t) {
+    } else if name.contains(t) {
         bump(80);
     }
     if t.bytes().all(|b| b.is_ascii_digit()) {
-        for p in e.phones.iter() {
+        for p in phones.split(ALT) {
             if p.ends_with(t) {
                 bump(70);
             } else if t.len() >= 4 && p.contains(t) {
@@ -194,8 +241,8 @@ fn score(e: &Entry, t: &str) -> u32 {
             }
         }
     } else if t.bytes().all(|b| b.is_ascii_alphabetic()) {
-        for s in e.spell.iter() {
-            if **s == *t {
+        for s in spell.split(ALT) {
+            if s == t {
                 bump(85);
             } else if s.starts_with(t) {
                 bump(75);
@@ -203,15 +250,15 @@ fn score(e: &Entry, t: &str) -> u32 {
                 bump(45);
             }
         }
-        for i in e.initials.iter() {
-            if **i == *t {
+        for i in initials.split(ALT) {
+            if i == t {
                 bump(72);
             } else if i.starts_with(t) {
                 bump(60);
             }
         }
     }
-    if e.address.contains(t) {
+    if address.contains(t) {
         bump(30);
     }
     best
@@ -233,10 +280,10 @@ pub fn search(
     };
     let found = index.find(query, area_path.as_deref());
     let ids: Vec<String> = found.iter().map(|(id, _)| id.clone()).collect();
-    let mut rows: HashMap<String, IndexRow> = store::index_rows(conn, Some(&ids))?
-        .into_iter()
-        .map(|r| (r.resident.id.clone(), r))
-        .collect();
+    let mut rows: HashMap<String, IndexRow> = HashMap::with_capacity(ids.len());
+    store::for_each_index_row(conn, Some(&ids), |r| {
+        rows.insert(r.resident.id.clone(), r);
+    })?;
     Ok(found
         .into_iter()
         .filter_map(|(id, score)| {

@@ -177,8 +177,14 @@ pub struct IndexRow {
     pub area_path: String,
 }
 
-/// Every live resident with their household and area, for the search index.
-pub fn index_rows(conn: &Connection, only: Option<&[String]>) -> Result<Vec<IndexRow>> {
+/// Calls `f` with every live resident (or only those in `only`) with their household and
+/// area, one row at a time, so building the search index never holds the whole registry
+/// twice in memory.
+pub fn for_each_index_row(
+    conn: &Connection,
+    only: Option<&[String]>,
+    mut f: impl FnMut(IndexRow),
+) -> Result<()> {
     let base = format!(
         "SELECT {RESIDENT_COLS}, h.phone, h.address, h.unit, b.name, a.path
          FROM resident r
@@ -205,24 +211,24 @@ pub fn index_rows(conn: &Connection, only: Option<&[String]>) -> Result<Vec<Inde
             area_path: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
         })
     };
-    let mut out = Vec::new();
     match only {
         None => {
             let mut stmt = conn.prepare(&base)?;
-            for row in stmt.query_map([], map)? {
-                out.push(row?);
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                f(map(r)?);
             }
         }
         Some(ids) => {
             let mut stmt = conn.prepare_cached(&format!("{base} AND r.id = ?1"))?;
             for id in ids {
                 if let Some(row) = stmt.query_row([id], map).optional()? {
-                    out.push(row);
+                    f(row);
                 }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Ids of live residents of the given households.
