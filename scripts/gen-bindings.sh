@@ -9,12 +9,14 @@ flag=""
 [ "$profile" = release ] && flag="--release"
 cargo build -q -p doorstep-ffi --lib $flag
 cargo build -q -p doorstep-ffi --features cli --bin uniffi-bindgen
-lib="target/$profile/libdoorstep_ffi.so"
-[ -f "$lib" ] || lib="target/$profile/libdoorstep_ffi.dylib"
+build="${CARGO_TARGET_DIR:-target}"
+lib="$build/$profile/libdoorstep_ffi.so"
+[ -f "$lib" ] || lib="$build/$profile/libdoorstep_ffi.dylib"
+# Bindings always land in this checkout's target/, wherever cargo builds.
 out=target/bindings
 rm -rf "$out"
 for lang in kotlin swift python; do
-  target/debug/uniffi-bindgen generate --library "$lib" --language "$lang" --out-dir "$out/$lang" --no-format >/dev/null
+  "$build/debug/uniffi-bindgen" generate --library "$lib" --language "$lang" --out-dir "$out/$lang" --no-format >/dev/null
 done
 cp "$lib" "$out/"
 # The Python module loads the library from its own folder.
