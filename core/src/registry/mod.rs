@@ -40,13 +40,7 @@ pub static HOUSEHOLD: EntityDef = EntityDef {
     name: "household",
     table: "household",
     kind: EntityKind::Register,
-    fields: &[
-        "area_id",
-        "building_id",
-        "address",
-        "unit",
-        "phone",
-    ],
+    fields: &["area_id", "building_id", "address", "unit", "phone"],
 };
 
 /// Residents.
