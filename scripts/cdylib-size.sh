@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q --release -p doorstep-ffi --lib
-lib=target/release/libdoorstep_ffi.so
+lib="${CARGO_TARGET_DIR:-target}/release/libdoorstep_ffi.so"
 bytes=$(stat -c %s "$lib")
 echo "$lib: $bytes bytes ($(awk "BEGIN{printf \"%.1f\", $bytes/1048576}") MiB)"
