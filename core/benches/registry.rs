@@ -27,7 +27,7 @@ fn queries() -> Vec<SearchQuery> {
         "chen",
         "1234",
         "5678",
-        "丽岛社区3栋",
+        "紫阳社区3栋",
         "紫阳",
         "liu jun",
         "shan",
