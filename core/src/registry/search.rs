@@ -463,14 +463,21 @@ mod tests {
         }
         assert_eq!(index.len(), 1500);
         assert_eq!(index.find(&q("zw"), None).len(), 300);
-        assert_eq!(index.find(&q("王芳"), None).len(), 500, "capped at the limit");
+        assert_eq!(
+            index.find(&q("王芳"), None).len(),
+            500,
+            "capped at the limit"
+        );
         assert!(index.find(&q("李娜"), None).is_empty());
         let slots_before = index.ids.len();
         index.compact();
         assert_eq!(index.ids.len(), 1500);
         assert!(slots_before > 1500);
         assert_eq!(index.find(&q("zw"), None).len(), 300);
-        assert_eq!(index.find(&q("00001199"), None), vec![("r1199".to_string(), 70)]);
+        assert_eq!(
+            index.find(&q("00001199"), None),
+            vec![("r1199".to_string(), 70)]
+        );
         assert_eq!(index.find(&q("1199号"), None)[0].0, "r1199");
     }
 
