@@ -9,4 +9,6 @@ if [ "${DOORSTEP_SKIP_GEN:-0}" != 1 ]; then
   scripts/gen-bindings.sh
 fi
 cd android
-exec mvn -B -ntp test
+# clean: the Kotlin plugin recompiles everything anyway, and classes of deleted tests or
+# removed bindings must not linger in android/target.
+exec mvn -B -ntp clean test

@@ -77,6 +77,7 @@ class RegistryTest {
     @Test
     fun badArgumentsAreTyped() {
         assertThrows<DoorstepException.Invalid> { Doorstep.open(File(dir, "x.db").path, ByteArray(5)) }
+        assertThrows<DoorstepException.Invalid> { DoorstepStore.open(dir, ByteArray(DoorstepStore.KEY_BYTES - 1)) }
         val d = open()
         assertThrows<DoorstepException.NotFound> {
             d.createResident(NewResident("no-such-household", "李四", Sex.MALE, null, null, emptyList(), null))
