@@ -10,6 +10,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+step "test tools"
+scripts/install-tools.sh
 step "cargo test"
 cargo test --workspace
 step "python bindings"

@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use doorstep_core as core;
 
+mod checkin;
 mod registry;
+mod visits;
 
+pub use checkin::*;
 pub use registry::*;
+pub use visits::*;
 
 uniffi::setup_scaffolding!();
 
@@ -61,6 +65,8 @@ impl From<core::Error> for DoorstepError {
             core::Error::ReadOnly(_) => DoorstepError::ReadOnly { message },
             core::Error::TooNew { .. } => DoorstepError::TooNew { message },
             core::Error::Conflict(_) => DoorstepError::Conflict { message },
+            // The message carries the JSON path; the apps treat it as any refused input.
+            core::Error::Template { .. } => DoorstepError::Invalid { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
         }
     }

@@ -29,6 +29,10 @@ pub enum Error {
     /// A change conflicts with the current state (for example a step out of order).
     #[error("{0}")]
     Conflict(String),
+    /// A checklist template was refused; `path` is the JSON path of the problem
+    /// (`$.questions[3].show_if.question`), so a station admin knows what to fix.
+    #[error("template {path}: {reason}")]
+    Template { path: String, reason: String },
     /// SQLite failed in a way no case above explains.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),

@@ -2,12 +2,14 @@
 //! the encrypted store; each domain (registry, and those to come) is a module with its
 //! own types and SQL, meeting the others only in the store and the change log.
 
+pub mod checkin;
 pub mod clock;
 pub mod error;
 pub mod log;
 pub mod registry;
 pub mod sample;
 pub mod store;
+pub mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,7 +23,7 @@ use registry::search::SearchIndex;
 use registry::*;
 
 /// Every replicated table of the store, by domain.
-pub static SCHEMA: Schema = Schema(&[registry::DEFS]);
+pub static SCHEMA: Schema = Schema(&[registry::DEFS, visits::DEFS, checkin::DEFS]);
 
 /// Writes touching more residents than this rebuild the search index lazily instead of
 /// patching it.
@@ -268,6 +270,211 @@ impl Doorstep {
         }
         let index = st.search.as_ref().expect("the index was just built");
         search::search(&st.conn, index, query)
+    }
+
+    // Visits.
+
+    /// Adds a checklist template version (JSON) pushed by a station admin.
+    pub fn add_template(&self, json: &str) -> Result<visits::Template> {
+        self.write(|w| visits::add_template(w, json))
+    }
+
+    /// The newest version of every template, built-in and added.
+    pub fn templates(&self) -> Result<Vec<visits::Template>> {
+        self.read(visits::templates)
+    }
+
+    /// A template by id, at a version or its newest.
+    pub fn template(&self, id: &str, version: Option<u32>) -> Result<visits::Template> {
+        self.read(|c| visits::template(c, id, version))
+    }
+
+    /// The templates that fit a resident or household, best first.
+    pub fn templates_for(&self, subject: &visits::Subject) -> Result<Vec<visits::Template>> {
+        self.read(|c| visits::templates_for(c, subject))
+    }
+
+    /// Starts a visit and returns the questions to show.
+    pub fn start_visit(&self, input: &visits::NewVisit) -> Result<visits::VisitState> {
+        self.write(|w| visits::start_visit(w, input))
+    }
+
+    /// Answers (or with `None` clears) one question of a visit being filled in.
+    pub fn answer(
+        &self,
+        visit_id: &str,
+        question_id: &str,
+        value: Option<visits::Answer>,
+    ) -> Result<visits::VisitState> {
+        self.write(|w| visits::answer(w, visit_id, &[(question_id.to_string(), value)]))
+    }
+
+    /// Answers several questions at once, all or nothing.
+    pub fn answer_all(
+        &self,
+        visit_id: &str,
+        answers: &[(String, Option<visits::Answer>)],
+    ) -> Result<visits::VisitState> {
+        self.write(|w| visits::answer(w, visit_id, answers))
+    }
+
+    /// A visit being filled in: visible questions, answers, what is missing.
+    pub fn visit_state(&self, visit_id: &str) -> Result<visits::VisitState> {
+        self.read(|c| visits::visit_state(c, visit_id))
+    }
+
+    /// Visits being filled in on this phone, to resume after a restart.
+    pub fn visit_drafts(&self) -> Result<Vec<visits::VisitState>> {
+        self.read(visits::drafts)
+    }
+
+    /// Throws away a visit being filled in.
+    pub fn discard_visit(&self, visit_id: &str) -> Result<()> {
+        self.write(|w| visits::discard_visit(w, visit_id))
+    }
+
+    /// Finishes a visit with its outcome; raises mapped needs and the follow-up.
+    pub fn finish_visit(
+        &self,
+        visit_id: &str,
+        finish: &visits::FinishVisit,
+    ) -> Result<visits::FinishedVisit> {
+        self.write(|w| visits::finish_visit(w, visit_id, finish))
+    }
+
+    /// Records a whole visit at once (a paper form typed in later).
+    pub fn record_visit(&self, input: &visits::RecordVisit) -> Result<visits::FinishedVisit> {
+        self.write(|w| visits::record_visit(w, input))
+    }
+
+    /// Corrects a finished visit with a new visit that supersedes it.
+    pub fn correct_visit(
+        &self,
+        visit_id: &str,
+        correction: &visits::VisitCorrection,
+    ) -> Result<visits::FinishedVisit> {
+        self.write(|w| visits::correct_visit(w, visit_id, correction))
+    }
+
+    /// A finished visit by id.
+    pub fn visit(&self, id: &str) -> Result<visits::Visit> {
+        self.read(|c| visits::visit(c, id))
+    }
+
+    /// Every finished visit of a resident or household, corrections included.
+    pub fn visit_history(&self, subject: &visits::Subject) -> Result<Vec<visits::Visit>> {
+        self.read(|c| visits::visit_history(c, subject))
+    }
+
+    /// Raises a need by hand.
+    pub fn raise_need(&self, input: &visits::NewNeed) -> Result<visits::Need> {
+        self.write(|w| visits::raise_need(w, input))
+    }
+
+    /// Moves a need one step (open → in progress → resolved / cannot resolve).
+    pub fn set_need_status(
+        &self,
+        need_id: &str,
+        status: visits::NeedStatus,
+        note: Option<&str>,
+    ) -> Result<visits::Need> {
+        self.write(|w| visits::set_need_status(w, need_id, status, note))
+    }
+
+    /// A need by id.
+    pub fn need(&self, id: &str) -> Result<visits::Need> {
+        self.read(|c| visits::need(c, id))
+    }
+
+    /// The needs of a resident or household, newest first.
+    pub fn needs_of(&self, subject: &visits::Subject) -> Result<Vec<visits::Need>> {
+        self.read(|c| visits::needs_of(c, subject))
+    }
+
+    /// Open and in-progress needs of an area and below, most urgent first.
+    pub fn open_needs(&self, area_id: &str) -> Result<Vec<visits::Need>> {
+        self.read(|c| visits::open_needs(c, area_id))
+    }
+
+    /// A need's status changes, oldest first.
+    pub fn need_history(&self, need_id: &str) -> Result<Vec<visits::NeedUpdate>> {
+        self.read(|c| visits::need_history(c, need_id))
+    }
+
+    /// Refers a need to another station or service.
+    pub fn refer_need(
+        &self,
+        need_id: &str,
+        input: &visits::NewReferral,
+    ) -> Result<visits::Referral> {
+        self.write(|w| visits::refer_need(w, need_id, input))
+    }
+
+    /// Moves a referral one step (sent → accepted → done, or declined).
+    pub fn set_referral_status(
+        &self,
+        referral_id: &str,
+        status: visits::ReferralStatus,
+        note: Option<&str>,
+    ) -> Result<visits::Referral> {
+        self.write(|w| visits::set_referral_status(w, referral_id, status, note))
+    }
+
+    /// A referral by id.
+    pub fn referral(&self, id: &str) -> Result<visits::Referral> {
+        self.read(|c| visits::referral(c, id))
+    }
+
+    /// Referrals by target, status and area.
+    pub fn referrals(&self, query: &visits::ReferralQuery) -> Result<Vec<visits::Referral>> {
+        self.read(|c| visits::referrals(c, query))
+    }
+
+    /// A referral's status changes, oldest first.
+    pub fn referral_history(&self, referral_id: &str) -> Result<Vec<visits::ReferralUpdate>> {
+        self.read(|c| visits::referral_history(c, referral_id))
+    }
+
+    /// Plans a visit for a resident or household.
+    pub fn schedule_follow_up(&self, input: &visits::NewFollowUp) -> Result<visits::FollowUp> {
+        self.write(|w| visits::schedule_follow_up(w, input))
+    }
+
+    /// Cancels a planned visit.
+    pub fn cancel_follow_up(&self, id: &str) -> Result<visits::FollowUp> {
+        self.write(|w| visits::cancel_follow_up(w, id))
+    }
+
+    /// The follow-ups of a resident or household, by due time.
+    pub fn follow_ups(&self, subject: &visits::Subject) -> Result<Vec<visits::FollowUp>> {
+        self.read(|c| visits::follow_ups(c, subject))
+    }
+
+    /// Sets how often residents with a tag are visited (`None`: no regular visits).
+    pub fn set_visit_frequency(&self, tag: &Tag, every_ms: Option<i64>) -> Result<()> {
+        self.write(|w| visits::set_visit_frequency(w, tag, every_ms))
+    }
+
+    /// The visit frequency of every tag that has one.
+    pub fn visit_frequencies(&self) -> Result<Vec<visits::VisitFrequency>> {
+        self.read(visits::visit_frequencies)
+    }
+
+    /// Who to visit next in the worker's areas, ranked: life, the vulnerable, the overdue,
+    /// the never visited.
+    pub fn due_list(&self, query: &visits::DueQuery) -> Result<Vec<visits::DueEntry>> {
+        let now = self.clock.now_ms();
+        self.read(|c| visits::triage::due_list(c, query, now))
+    }
+
+    /// One area's day (台账); `day` is YYYY-MM-DD at `utc_offset_minutes` (China: 480).
+    pub fn ledger(
+        &self,
+        area_id: &str,
+        day: &str,
+        utc_offset_minutes: i32,
+    ) -> Result<visits::Ledger> {
+        self.read(|c| visits::ledger(c, area_id, day, utc_offset_minutes))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The registry's SQL. Writes go through the change log; these are the reads.
 
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::model::*;
 use crate::error::{Error, Result};
@@ -241,4 +241,47 @@ pub fn resident_ids_of(conn: &Connection, household_ids: &[String]) -> Result<Ve
         }
     }
     Ok(out)
+}
+
+/// A live resident with their household and building name, for lists by place.
+pub struct ResidentAt {
+    pub resident: Resident,
+    pub household: Household,
+    pub building: Option<String>,
+}
+
+/// Live residents in an area (and every area below it) and/or a building, ordered by
+/// building, unit, address and household, so a printed list follows the stairwells.
+pub fn residents_in(
+    conn: &Connection,
+    area_path: Option<&str>,
+    building_id: Option<&str>,
+) -> Result<Vec<ResidentAt>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RESIDENT_COLS}, h.id, h.area_id, h.building_id, h.address, h.unit, h.phone,
+                b.name
+         FROM resident r
+         JOIN household h ON h.id = r.household_id AND h._deleted = 0
+         LEFT JOIN building b ON b.id = h.building_id
+         LEFT JOIN area a ON a.id = h.area_id
+         WHERE r._deleted = 0 AND r.name IS NOT NULL
+           AND (?1 IS NULL OR a.path = ?1 OR substr(a.path, 1, length(?1) + 1) = ?1 || '/')
+           AND (?2 IS NULL OR h.building_id = ?2)
+         ORDER BY b.name, h.unit, h.address, h.id, r.id"
+    ))?;
+    let rows = stmt.query_map(params![area_path, building_id], |r| {
+        Ok(ResidentAt {
+            resident: resident_row(r)?,
+            household: Household {
+                id: r.get(8)?,
+                area_id: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                building_id: r.get(10)?,
+                address: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+                unit: r.get(12)?,
+                phone: r.get(13)?,
+            },
+            building: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

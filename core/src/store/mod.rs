@@ -17,7 +17,11 @@ pub const KEY_LEN: usize = 32;
 const PAGE_SIZE: u64 = 4096;
 
 /// Schema migrations, applied in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_visits.sql"),
+    include_str!("../../migrations/0003_checkin.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the test suites call, only those missing, so it is cheap to
+# run before every test run: zbarimg (zbar-tools) reads rendered passes back in
+# core/tests/checkin_zbar.rs.
+set -euo pipefail
+missing=()
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
