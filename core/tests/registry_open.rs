@@ -195,7 +195,8 @@ fn database_from_a_newer_doorstep_is_refused_untouched() {
     {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(&format!(
-            "PRAGMA key = \"x'{}'\"; PRAGMA user_version = 99;",
+            "PRAGMA key = \"x'{}'\"; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;
+             PRAGMA user_version = 99;",
             "07".repeat(32)
         ))
         .unwrap();

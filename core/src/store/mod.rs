@@ -48,6 +48,10 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
     // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
     conn.pragma_update(None, "cipher_log_level", "NONE")?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
+    // Pages are authenticated with HMAC-SHA256 rather than SQLCipher's default SHA-512:
+    // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
+    // compute SHA-256 in hardware, which halves the cost of every page written.
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")?;
 
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -83,6 +87,7 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         return Err(Error::ReadOnly(path.to_path_buf()));
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     migrate(&conn, version).map_err(|e| match e {
         Error::Storage(s) => write_error(path, s),
         other => other,
