@@ -388,7 +388,7 @@ fn insert_sql<'a>(table: &str, cols: impl Iterator<Item = &'a str>) -> String {
     let cols: Vec<&str> = cols.collect();
     let marks: String = (0..cols.len()).map(|i| format!("?{}, ", i + 2)).collect();
     format!(
-        "INSERT INTO {table}(id, {c}_hlc, _dev) VALUES (?1, {marks}?{a}, ?{b}) ON CONFLICT(id) DO NOTHING",
+        "INSERT OR IGNORE INTO {table}(id, {c}_hlc, _dev) VALUES (?1, {marks}?{a}, ?{b}) ON CONFLICT(id) DO NOTHING",
         c = cols.iter().map(|c| format!("{c}, ")).collect::<String>(),
         a = cols.len() + 2,
         b = cols.len() + 3

@@ -4,16 +4,16 @@
 //! a bad row is reported (line, column, reason) and every good row is stored. Records get
 //! ids derived from a stable key, so importing the same file twice adds nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::model::*;
 use super::{
-    create_household, create_resident, diff_resident, ensure_area, ensure_building, store,
+    diff_resident, ensure_area, ensure_building, insert_household, insert_resident, store,
     HOUSEHOLD, RESIDENT,
 };
 use crate::clock::stable_id;
 use crate::error::{Error, Result};
-use crate::log::{Fields, Writer};
+use crate::log::Writer;
 
 /// The columns the importer understands and the headers that name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,7 +170,7 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut area_ids: HashMap<String, String> = HashMap::new();
     let mut building_ids: HashMap<(String, String), String> = HashMap::new();
-    let mut households_done: HashMap<String, ()> = HashMap::new();
+    let mut placed: Vec<Placed> = Vec::new();
     let now = w.now_ms();
     for record in reader.records() {
         let record = match record {
@@ -202,12 +202,7 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
             continue;
         }
         let get = |c: Col| -> &str { columns.get(&c).map(|&i| &record[i]).unwrap_or("") };
-        let header_of = |c: Col| -> String {
-            columns
-                .get(&c)
-                .map(|&i| headers[i].to_string())
-                .unwrap_or_else(|| format!("{c:?}").to_lowercase())
-        };
+        let header_of = |c: Col| header_of_col(&headers, &columns, c);
         let row = match parse_row(&get, now) {
             Ok(r) => r,
             Err(errs) => {
@@ -221,22 +216,78 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
                 continue;
             }
         };
-        if let Err((col, e)) = store_row(
-            w,
-            row,
-            &mut area_ids,
-            &mut building_ids,
-            &mut households_done,
-            &mut report,
-        ) {
-            report.errors.push(RowError {
+        match place_row(w, row, &mut area_ids, &mut building_ids) {
+            Ok(p) => placed.push(Placed { line, ..p }),
+            Err((col, e)) => report.errors.push(RowError {
                 line,
                 column: header_of(col),
                 reason: e.to_string(),
+            }),
+        }
+    }
+    // Households, then residents, each stored in id order: the ids are hashes, and a
+    // B-tree filled in key order packs its pages instead of splitting them at random. The
+    // sorts are stable, so rows of the same record keep the file's order.
+    let mut fresh = Fresh::at_start(w)?;
+    let mut failed: HashMap<String, (Col, String)> = HashMap::new();
+    let mut order: Vec<usize> = (0..placed.len()).collect();
+    order.sort_by(|&a, &b| placed[a].household_id.cmp(&placed[b].household_id));
+    let mut previous: Option<&str> = None;
+    for &i in &order {
+        let p = &placed[i];
+        if previous == Some(p.household_id.as_str()) {
+            continue;
+        }
+        previous = Some(p.household_id.as_str());
+        if let Err((col, e)) = store_household(w, p, &fresh, &mut report) {
+            failed.insert(p.household_id.clone(), (col, e.to_string()));
+        }
+    }
+    order.sort_by(|&a, &b| placed[a].resident_id.cmp(&placed[b].resident_id));
+    for &i in &order {
+        let p = &placed[i];
+        let result = match failed.get(&p.household_id) {
+            Some((col, reason)) => Err((*col, reason.clone())),
+            None => {
+                store_resident(w, p, &mut fresh, &mut report).map_err(|(c, e)| (c, e.to_string()))
+            }
+        };
+        if let Err((col, reason)) = result {
+            report.errors.push(RowError {
+                line: p.line,
+                column: header_of_col(&headers, &columns, col),
+                reason,
             });
         }
     }
+    report.errors.sort_by_key(|e| e.line);
     Ok(report)
+}
+
+/// Whether the tables held no row at all when the import began: then a record not yet
+/// seen in this file cannot exist, and the first import of a sheet skips a lookup a row.
+struct Fresh {
+    households: bool,
+    residents: bool,
+    residents_seen: HashSet<String>,
+}
+
+impl Fresh {
+    fn at_start(w: &Writer) -> Result<Fresh> {
+        let empty = |table: &str| -> Result<bool> {
+            let any: bool =
+                w.conn()
+                    .query_row(&format!("SELECT EXISTS(SELECT 1 FROM {table})"), [], |r| {
+                        r.get(0)
+                    })?;
+            Ok(!any)
+        };
+        Ok(Fresh {
+            households: empty("household")?,
+            residents: empty("resident")?,
+            residents_seen: HashSet::new(),
+        })
+    }
 }
 
 type RowResult<T> = std::result::Result<T, Vec<(Col, String)>>;
@@ -382,14 +433,29 @@ fn parse_year(s: &str) -> Option<i32> {
     }
 }
 
-fn store_row(
+/// The header that names column `c` in this file, or the column's own name.
+fn header_of_col(headers: &csv::StringRecord, columns: &HashMap<Col, usize>, c: Col) -> String {
+    columns
+        .get(&c)
+        .map(|&i| headers[i].to_string())
+        .unwrap_or_else(|| format!("{c:?}").to_lowercase())
+}
+
+/// A good row with its area and building stored and its record ids derived.
+struct Placed {
+    line: u64,
+    row: Row,
+    household_id: String,
+    resident_id: String,
+}
+
+/// Ensures the row's area and building, the only records rows share in file order.
+fn place_row(
     w: &mut Writer,
     mut row: Row,
     area_ids: &mut HashMap<String, String>,
     building_ids: &mut HashMap<(String, String), String>,
-    households_done: &mut HashMap<String, ()>,
-    report: &mut ImportReport,
-) -> std::result::Result<(), (Col, Error)> {
+) -> std::result::Result<Placed, (Col, Error)> {
     let area_id = match area_ids.get(&row.area_path) {
         Some(id) => id.clone(),
         None => {
@@ -416,36 +482,64 @@ fn store_row(
     }
     row.household.area_id = area_id;
     let household_id = stable_id("household", &row.household_key);
-    if !households_done.contains_key(&household_id) {
-        match store::household(w.conn(), &household_id).map_err(|e| (Col::Address, e))? {
-            None => {
-                create_household(w, &row.household, Some(&row.household_key))
-                    .map_err(|e| (Col::Address, e))?;
-                report.households_added += 1;
-            }
-            Some(existing) => {
-                let mut f = Fields::new();
-                if existing.phone != row.household.phone && row.household.phone.is_some() {
-                    f.insert("phone".into(), serde_json::json!(row.household.phone));
-                }
-                if !f.is_empty() {
-                    w.put(&HOUSEHOLD, &household_id, f)
-                        .map_err(|e| (Col::HouseholdPhone, e))?;
-                }
+    row.resident.household_id = household_id.clone();
+    Ok(Placed {
+        line: 0,
+        resident_id: stable_id("resident", &row.resident_key),
+        household_id,
+        row,
+    })
+}
+
+/// Creates the household of its first row in the file, or updates its phone.
+fn store_household(
+    w: &mut Writer,
+    p: &Placed,
+    fresh: &Fresh,
+    report: &mut ImportReport,
+) -> std::result::Result<(), (Col, Error)> {
+    let row = &p.row;
+    let existing = if fresh.households {
+        None
+    } else {
+        store::household(w.conn(), &p.household_id).map_err(|e| (Col::Address, e))?
+    };
+    match existing {
+        None => {
+            insert_household(w, &row.household, Some(&row.household_key))
+                .map_err(|e| (Col::Address, e))?;
+            report.households_added += 1;
+        }
+        Some(existing) => {
+            if existing.phone != row.household.phone && row.household.phone.is_some() {
+                let f = crate::fields! { "phone" => row.household.phone };
+                w.put(&HOUSEHOLD, &p.household_id, f)
+                    .map_err(|e| (Col::HouseholdPhone, e))?;
             }
         }
-        households_done.insert(household_id.clone(), ());
     }
-    row.resident.household_id = household_id;
-    let resident_id = stable_id("resident", &row.resident_key);
-    match store::resident(w.conn(), &resident_id).map_err(|e| (Col::Name, e))? {
+    Ok(())
+}
+
+/// Creates the row's resident, or updates the fields that changed.
+fn store_resident(
+    w: &mut Writer,
+    p: &Placed,
+    fresh: &mut Fresh,
+    report: &mut ImportReport,
+) -> std::result::Result<(), (Col, Error)> {
+    let r = &p.row.resident;
+    let existing = if fresh.residents && fresh.residents_seen.insert(p.resident_id.clone()) {
+        None
+    } else {
+        store::resident(w.conn(), &p.resident_id).map_err(|e| (Col::Name, e))?
+    };
+    match existing {
         None => {
-            create_resident(w, &row.resident, Some(&row.resident_key))
-                .map_err(|e| (Col::Name, e))?;
+            insert_resident(w, r, Some(&p.row.resident_key)).map_err(|e| (Col::Name, e))?;
             report.residents_added += 1;
         }
         Some(existing) => {
-            let r = &row.resident;
             let patch = ResidentPatch {
                 name: Some(r.name.clone()),
                 sex: Some(r.sex),
@@ -462,7 +556,7 @@ fn store_row(
             if changes.is_empty() {
                 report.unchanged += 1;
             } else {
-                w.put(&RESIDENT, &resident_id, changes)
+                w.put(&RESIDENT, &p.resident_id, changes)
                     .map_err(|e| (Col::Name, e))?;
                 report.residents_updated += 1;
             }

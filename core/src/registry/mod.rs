@@ -166,7 +166,18 @@ pub fn create_household(
     input: &NewHousehold,
     ext_key: Option<&str>,
 ) -> Result<Household> {
-    let h = check_household(w, input)?;
+    check_household_refs(w, input)?;
+    insert_household(w, input, ext_key)
+}
+
+/// Stores a household whose area and building the caller has just ensured (the import
+/// does, row after row), so only its own fields are checked.
+pub(super) fn insert_household(
+    w: &mut Writer,
+    input: &NewHousehold,
+    ext_key: Option<&str>,
+) -> Result<Household> {
+    let h = check_household(input)?;
     let id = match ext_key {
         Some(k) => stable_id("household", k),
         None => new_id(),
@@ -182,8 +193,8 @@ pub fn create_household(
     Ok(Household { id, ..h })
 }
 
-/// Validates a new household and returns it normalised (id left empty).
-fn check_household(w: &Writer, input: &NewHousehold) -> Result<Household> {
+/// Refuses a household whose area or building is missing or do not match.
+fn check_household_refs(w: &Writer, input: &NewHousehold) -> Result<()> {
     store::area(w.conn(), &input.area_id)?
         .ok_or_else(|| Error::not_found("area", &input.area_id))?;
     if let Some(b) = &input.building_id {
@@ -196,6 +207,11 @@ fn check_household(w: &Writer, input: &NewHousehold) -> Result<Household> {
             )));
         }
     }
+    Ok(())
+}
+
+/// Validates a new household's own fields and returns it normalised (id left empty).
+fn check_household(input: &NewHousehold) -> Result<Household> {
     Ok(Household {
         id: String::new(),
         area_id: input.area_id.clone(),
@@ -219,6 +235,15 @@ pub fn create_resident(
     ext_key: Option<&str>,
 ) -> Result<Resident> {
     store::household_or_404(w.conn(), &input.household_id)?;
+    insert_resident(w, input, ext_key)
+}
+
+/// Stores a resident whose household the caller has just ensured (the import does).
+pub(super) fn insert_resident(
+    w: &mut Writer,
+    input: &NewResident,
+    ext_key: Option<&str>,
+) -> Result<Resident> {
     let r = Resident {
         id: match ext_key {
             Some(k) => stable_id("resident", k),
