@@ -6,10 +6,12 @@ use std::sync::Arc;
 use doorstep_core as core;
 
 mod checkin;
+mod deliveries;
 mod registry;
 mod visits;
 
 pub use checkin::*;
+pub use deliveries::*;
 pub use registry::*;
 pub use visits::*;
 
@@ -45,6 +47,13 @@ pub enum DoorstepError {
     /// The change conflicts with the current state.
     #[error("{message}")]
     Conflict { message: String },
+    /// Stock would go below zero; the message names the item and the shortfall.
+    #[error("{message}")]
+    Shortfall { message: String },
+    /// The proof of a handoff was refused (a wrong or locked PIN, a pass that is not
+    /// valid or not the household's).
+    #[error("{message}")]
+    ProofRefused { message: String },
     /// SQLite failed.
     #[error("{message}")]
     Storage { message: String },
@@ -67,6 +76,8 @@ impl From<core::Error> for DoorstepError {
             core::Error::Conflict(_) => DoorstepError::Conflict { message },
             // The message carries the JSON path; the apps treat it as any refused input.
             core::Error::Template { .. } => DoorstepError::Invalid { message },
+            core::Error::Shortfall { .. } => DoorstepError::Shortfall { message },
+            core::Error::ProofRefused(_) => DoorstepError::ProofRefused { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
         }
     }

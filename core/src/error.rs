@@ -33,6 +33,17 @@ pub enum Error {
     /// (`$.questions[3].show_if.question`), so a station admin knows what to fix.
     #[error("template {path}: {reason}")]
     Template { path: String, reason: String },
+    /// Stock would go below zero: the item, how much was asked and how much there is.
+    #[error("stock of {item} is {available}, {needed} needed: short by {}", needed - available)]
+    Shortfall {
+        item: String,
+        needed: i64,
+        available: i64,
+    },
+    /// The proof offered for a handoff was refused (a wrong or locked delivery PIN, a pass
+    /// that is not valid or not the household's).
+    #[error("{0}")]
+    ProofRefused(String),
     /// SQLite failed in a way no case above explains.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),

@@ -4,6 +4,7 @@
 
 pub mod checkin;
 pub mod clock;
+pub mod deliveries;
 pub mod error;
 pub mod log;
 pub mod registry;
@@ -23,7 +24,12 @@ use registry::search::SearchIndex;
 use registry::*;
 
 /// Every replicated table of the store, by domain.
-pub static SCHEMA: Schema = Schema(&[registry::DEFS, visits::DEFS, checkin::DEFS]);
+pub static SCHEMA: Schema = Schema(&[
+    registry::DEFS,
+    visits::DEFS,
+    checkin::DEFS,
+    deliveries::DEFS,
+]);
 
 /// Writes touching more residents than this rebuild the search index lazily instead of
 /// patching it.

@@ -527,6 +527,46 @@ fn check_pass(conn: &Connection, p: &SignedPass, now_ms: i64) -> Result<Checked>
     Ok(Checked::Valid)
 }
 
+/// A pass that passed every check that needs no site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPass {
+    /// The pass id, hex.
+    pub pass_id: String,
+    /// The resident reference it carries, hex.
+    pub resident_ref: String,
+    /// The resident that reference stands for, when this phone knows it.
+    pub resident_id: Option<String>,
+}
+
+/// Verifies a pass text without recording a scan: key, signature, revocation and
+/// validity window, as a scan checks them. Other domains use it when a scanned pass
+/// proves who someone is (a delivery handed over); the refusal is the scan outcome.
+pub fn verify_pass(
+    conn: &Connection,
+    text: &str,
+    now_ms: i64,
+) -> Result<std::result::Result<VerifiedPass, ScanOutcome>> {
+    let signed = match pass::decode(text) {
+        Ok(p) => p,
+        Err(why) => {
+            return Ok(Err(ScanOutcome::Unreadable {
+                reason: why.to_string(),
+            }))
+        }
+    };
+    Ok(match check_pass(conn, &signed, now_ms)? {
+        Checked::Refused(o) => Err(o),
+        Checked::Valid => {
+            let resident_ref = signed.body.resident_ref.to_hex();
+            Ok(VerifiedPass {
+                pass_id: signed.body.pass_id.to_hex(),
+                resident_id: store::resident_of_ref(conn, &resident_ref)?,
+                resident_ref,
+            })
+        }
+    })
+}
+
 /// Where and how one scan happens.
 struct Scene<'a> {
     site: &'a str,

@@ -269,6 +269,8 @@ impl NeedStatus {
         matches!(
             (self, to),
             (Open, InProgress)
+                // Reopened: what was being done for it fell through (a failed delivery).
+                | (InProgress, Open)
                 | (InProgress, Resolved)
                 | (InProgress, Referred)
                 | (InProgress, CannotResolve)

@@ -61,6 +61,8 @@ extension DoorstepError {
         case .TooNew: return "TooNew"
         case .Storage: return "Storage"
         case .Conflict: return "Conflict"
+        case .Shortfall: return "Shortfall"
+        case .ProofRefused: return "ProofRefused"
         case .Internal: return "Internal"
         @unknown default: return String(describing: self)
         }
@@ -70,7 +72,7 @@ extension DoorstepError {
         switch self {
         case .Invalid(let m), .NotFound(let m), .WrongKey(let m), .NotADatabase(let m),
              .Corrupt(let m), .ReadOnly(let m), .TooNew(let m), .Storage(let m),
-             .Conflict(let m), .Internal(let m):
+             .Conflict(let m), .Shortfall(let m), .ProofRefused(let m), .Internal(let m):
             return m
         @unknown default:
             return String(describing: self)
