@@ -5,7 +5,6 @@ use image::{ImageFormat, RgbImage};
 use rusqlite::params;
 
 use super::*;
-use crate::checkin::pass::to_hex as hex;
 use crate::registry::{Household, NewHousehold, NewResident, Resident, Sex};
 use crate::visits::{NeedCategory, NewNeed, NewReferral, Subject};
 use crate::{Doorstep, ManualClock};
@@ -120,10 +119,7 @@ impl Fixture {
 
     /// The raw database, opened beside the store, to tamper with.
     fn raw(&self) -> rusqlite::Connection {
-        let c = rusqlite::Connection::open(self.dir.path().join("d.db")).unwrap();
-        c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(&KEY)))
-            .unwrap();
-        c
+        crate::store::open(&self.dir.path().join("d.db"), &KEY).unwrap()
     }
 
     fn ops(&self) -> u64 {
