@@ -44,6 +44,9 @@ pub struct Doorstep {
     state: Mutex<State>,
     clock: Arc<dyn Clock>,
     path: PathBuf,
+    // After `state`: its connection closes first, so the checkpointer's, closed last,
+    // folds the log into the database.
+    checkpointer: Option<store::Checkpointer>,
 }
 
 struct State {
@@ -81,6 +84,11 @@ impl Doorstep {
             .map(Hlc::from_i64)
             .unwrap_or_default();
         let user = store::meta_get(&conn, "user")?.unwrap_or_default();
+        // Without the thread (none can start), SQLite's own checkpoints stay on.
+        let checkpointer = store::Checkpointer::start(&path, key).ok();
+        if checkpointer.is_some() {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         Ok(Doorstep {
             state: Mutex::new(State {
                 conn,
@@ -91,6 +99,7 @@ impl Doorstep {
             }),
             clock,
             path,
+            checkpointer,
         })
     }
 
@@ -137,9 +146,17 @@ impl Doorstep {
         };
         store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
+        self.committed();
         st.hlc = hlc;
         st.refresh_search(&touched);
         Ok(out)
+    }
+
+    /// Lets the checkpointer know the log grew.
+    fn committed(&self) {
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
     }
 
     /// Runs `f` with the connection, for reads.
@@ -161,6 +178,7 @@ impl Doorstep {
         }
         store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
+        self.committed();
         st.hlc = hlc;
         let touched: Vec<(&'static str, String)> = ops
             .iter()

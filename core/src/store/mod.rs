@@ -10,6 +10,9 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::error::{Error, Result};
 
+mod checkpoint;
+pub use checkpoint::Checkpointer;
+
 /// Bytes in a store key; the apps keep it in the Android Keystore or iOS Keychain.
 pub const KEY_LEN: usize = 32;
 
@@ -46,13 +49,7 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
-    // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
-    conn.pragma_update(None, "cipher_log_level", "NONE")?;
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
-    // Pages are authenticated with HMAC-SHA256 rather than SQLCipher's default SHA-512:
-    // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
-    // compute SHA-256 in hardware, which halves the cost of every page written.
-    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")?;
+    set_key(&conn, key)?;
 
     if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -267,6 +264,18 @@ pub fn open_in_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
     migrate(&conn, 0)?;
     Ok(conn)
+}
+
+/// Gives a fresh connection its key and the cipher settings every Doorstep file uses.
+fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
+    // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
+    conn.pragma_update(None, "cipher_log_level", "NONE")?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
+    // Pages are authenticated with HMAC-SHA256 rather than SQLCipher's default SHA-512:
+    // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
+    // compute SHA-256 in hardware, which halves the cost of every page written.
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")?;
+    Ok(())
 }
 
 /// Page cache of a phone's connection, in MiB.
