@@ -388,6 +388,31 @@ fn csv_without_a_name_column_is_refused_whole() {
 }
 
 #[test]
+fn a_first_import_that_repeats_a_row_stores_it_once_and_keeps_the_later_values() {
+    // Into empty tables the importer skips its lookups; a row repeated further down the
+    // same sheet must still update the resident it made, not make a second one.
+    let (_dir, d) = open();
+    let sheet = "区域,地址,门牌,姓名,性别,出生年份,手机\n\
+                 武昌区/中南路街道/丽岛社区/第1网格,丽岛花园3栋,201,周建国,男,1948,13900000001\n\
+                 武昌区/中南路街道/丽岛社区/第1网格,丽岛花园3栋,202,吴芳,女,1985,13900000002\n\
+                 武昌区/中南路街道/丽岛社区/第1网格,丽岛花园3栋,201,周建国,男,1948,13900000009\n";
+    let report = d.import_csv(sheet.as_bytes()).unwrap();
+    assert_eq!(
+        (
+            report.households_added,
+            report.residents_added,
+            report.residents_updated,
+            report.unchanged
+        ),
+        (2, 2, 1, 0),
+        "{report:?}"
+    );
+    let hits = d.search(&q("周建国")).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].resident.phone.as_deref(), Some("13900000009"));
+}
+
+#[test]
 fn importing_the_same_file_twice_adds_nothing() {
     let (_dir, d) = open();
     d.import_csv(CSV.as_bytes()).unwrap();
