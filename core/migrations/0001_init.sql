@@ -11,7 +11,7 @@ CREATE TABLE meta (
 
 CREATE TABLE op_log (
     seq       INTEGER PRIMARY KEY,
-    op_id     TEXT NOT NULL UNIQUE,
+    op_id     TEXT NOT NULL,
     hlc       INTEGER NOT NULL,
     device    TEXT NOT NULL,
     user      TEXT NOT NULL,
@@ -23,8 +23,11 @@ CREATE TABLE op_log (
     acked     INTEGER NOT NULL DEFAULT 0,
     rejected  TEXT
 );
--- Only unacknowledged local ops are indexed: the index stays small and appends in order.
-CREATE INDEX op_log_pending ON op_log(seq) WHERE local = 1 AND acked = 0;
+-- Only ops from other devices are looked up by id (to drop one that comes twice); this
+-- device's ids are fresh by construction. Its pending ops are found by seq from a
+-- watermark (meta 'log.settled'), so a local write adds no index entry at all: every
+-- entry is a page to encrypt and write at each commit.
+CREATE UNIQUE INDEX op_log_remote_id ON op_log(op_id) WHERE local = 0;
 
 CREATE TABLE field_clock (
     entity TEXT NOT NULL,

@@ -173,9 +173,16 @@ impl Doorstep {
         let mut hlc = st.hlc;
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
+            // This device's own ops are in its log already; only other devices' ops are
+            // indexed by id.
+            if op.device == st.device {
+                out.push(Applied::Duplicate);
+                continue;
+            }
             out.push(log::apply(&tx, SCHEMA, op)?);
             hlc = hlc.observe(op.hlc);
         }
+        log::settle(&tx)?;
         store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
         self.committed();

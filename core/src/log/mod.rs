@@ -226,7 +226,7 @@ impl<'a> Writer<'a> {
 /// Applies an op from another device. Applying the same op again changes nothing.
 pub fn apply(conn: &Connection, schema: Schema, op: &Op) -> Result<Applied> {
     let seen: Option<i64> = conn
-        .prepare_cached("SELECT 1 FROM op_log WHERE op_id = ?1")?
+        .prepare_cached("SELECT 1 FROM op_log WHERE op_id = ?1 AND local = 0")?
         .query_row([&op.id], |r| r.get(0))
         .optional()?;
     if seen.is_some() {
@@ -444,9 +444,9 @@ fn sql_value(v: &Value) -> SqlValue {
 pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
     let mut stmt = conn.prepare_cached(
         "SELECT op_id, hlc, device, user, entity, entity_id, action, fields FROM op_log
-         WHERE local = 1 AND acked = 0 AND rejected IS NULL ORDER BY seq LIMIT ?1",
+         WHERE seq > ?1 AND local = 1 AND acked = 0 AND rejected IS NULL ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    let rows = stmt.query_map(params![settled(conn)?, limit], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,
@@ -479,9 +479,51 @@ pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
 pub fn pending_count(conn: &Connection) -> Result<u64> {
     Ok(conn
         .prepare_cached(
-            "SELECT count(*) FROM op_log WHERE local = 1 AND acked = 0 AND rejected IS NULL",
+            "SELECT count(*) FROM op_log
+             WHERE seq > ?1 AND local = 1 AND acked = 0 AND rejected IS NULL",
         )?
-        .query_row([], |r| r.get::<_, i64>(0))? as u64)
+        .query_row([settled(conn)?], |r| r.get::<_, i64>(0))? as u64)
+}
+
+const SETTLED: &str = "log.settled";
+
+/// The watermark below which no local op waits for the server: every op at or below
+/// this seq is remote, acknowledged or rejected. Pending ops are read from here on.
+pub fn settled(conn: &Connection) -> Result<i64> {
+    Ok(crate::store::meta_get(conn, SETTLED)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Moves the watermark up to just before the first op still waiting, after ops were
+/// acknowledged or rejected (or remote ops applied).
+pub fn settle(conn: &Connection) -> Result<()> {
+    let from = settled(conn)?;
+    let first_waiting: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(seq) FROM op_log
+             WHERE seq > ?1 AND local = 1 AND acked = 0 AND rejected IS NULL",
+        )?
+        .query_row([from], |r| r.get(0))?;
+    let to = match first_waiting {
+        Some(seq) => seq - 1,
+        None => conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM op_log")?
+            .query_row([], |r| r.get(0))?,
+    };
+    if to != from {
+        crate::store::meta_set(conn, SETTLED, &to.to_string())?;
+    }
+    Ok(())
+}
+
+/// Puts the watermark below `seq`, when a settled op waits again (a rejected op queued
+/// for another try).
+pub fn unsettle(conn: &Connection, seq: i64) -> Result<()> {
+    if seq <= settled(conn)? {
+        crate::store::meta_set(conn, SETTLED, &(seq - 1).max(0).to_string())?;
+    }
+    Ok(())
 }
 
 /// Builds a `Fields` map from pairs.

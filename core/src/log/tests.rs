@@ -124,6 +124,89 @@ fn every_write_appends_its_ops_in_the_same_transaction() {
 }
 
 #[test]
+fn pending_ops_are_read_from_the_settled_watermark_and_nothing_waiting_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Doorstep::open(dir.path().join("d.db"), &KEY).unwrap();
+    d.ensure_area("区/街道/社区/网格").unwrap();
+    let ids: Vec<String> = d
+        .pending_ops(100)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(ids.len(), 4);
+    // The server acknowledges the first and third and refuses the second.
+    d.read(|c| {
+        c.execute(
+            "UPDATE op_log SET acked = 1 WHERE op_id IN (?1, ?2)",
+            [&ids[0], &ids[2]],
+        )?;
+        c.execute(
+            "UPDATE op_log SET rejected = 'scope' WHERE op_id = ?1",
+            [&ids[1]],
+        )?;
+        settle(c)?;
+        Ok(())
+    })
+    .unwrap();
+    let seq_of = |id: &str| -> i64 {
+        d.read(|c| {
+            Ok(
+                c.query_row("SELECT seq FROM op_log WHERE op_id = ?1", [id], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap()
+    };
+    assert_eq!(d.read(settled).unwrap(), seq_of(&ids[3]) - 1);
+    let left: Vec<String> = d
+        .pending_ops(100)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(left, vec![ids[3].clone()]);
+    assert_eq!(d.pending_op_count().unwrap(), 1);
+    // The refused op is queued again: the watermark goes back below it.
+    let second = seq_of(&ids[1]);
+    d.read(|c| {
+        c.execute(
+            "UPDATE op_log SET rejected = NULL WHERE op_id = ?1",
+            [&ids[1]],
+        )?;
+        unsettle(c, second)
+    })
+    .unwrap();
+    let left: Vec<String> = d
+        .pending_ops(100)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(left, vec![ids[1].clone(), ids[3].clone()]);
+    // A remote op settles past itself; this device's own op coming back is a duplicate.
+    let own = d.pending_ops(1).unwrap().remove(0);
+    let remote = op(
+        "r-1",
+        (NOW, 0),
+        "dev-b",
+        "r1",
+        Action::Put,
+        crate::fields! {"name" => "王芳"},
+    );
+    assert_eq!(
+        d.apply_remote(&[own, remote]).unwrap(),
+        vec![Applied::Duplicate, Applied::New]
+    );
+    assert_eq!(d.pending_op_count().unwrap(), 2);
+    let rows: i64 = d
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM op_log", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(rows, 5, "the own op was not stored a second time");
+}
+
+#[test]
 fn applying_the_same_op_twice_changes_nothing() {
     let conn = store::open_in_memory().unwrap();
     let o = op(
