@@ -48,6 +48,12 @@ pub enum DoorstepError {
     /// SQLite failed.
     #[error("{message}")]
     Storage { message: String },
+    /// The server could not be reached or answered badly; try again later.
+    #[error("{message}")]
+    Network { message: String },
+    /// The server refused this device's token or enrolment code.
+    #[error("{message}")]
+    Unauthorized { message: String },
     /// A bug: a call panicked. The store is left as before the call.
     #[error("{message}")]
     Internal { message: String },
@@ -68,6 +74,8 @@ impl From<core::Error> for DoorstepError {
             // The message carries the JSON path; the apps treat it as any refused input.
             core::Error::Template { .. } => DoorstepError::Invalid { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
+            core::Error::Network(_) => DoorstepError::Network { message },
+            core::Error::Unauthorized(_) => DoorstepError::Unauthorized { message },
         }
     }
 }

@@ -33,6 +33,14 @@ pub enum Error {
     /// (`$.questions[3].show_if.question`), so a station admin knows what to fix.
     #[error("template {path}: {reason}")]
     Template { path: String, reason: String },
+    /// The server could not be reached, or answered with something unusable; safe to
+    /// retry later, nothing accepted was lost.
+    #[error("network: {0}")]
+    Network(String),
+    /// The server refused the device's credentials (unknown, expired or revoked token,
+    /// or an enrolment code that does not work); the message says which.
+    #[error("{0}")]
+    Unauthorized(String),
     /// SQLite failed in a way no case above explains.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
