@@ -618,6 +618,41 @@ pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
     Ok(ops)
 }
 
+/// The op with id `id` from the log, if there.
+pub fn op_by_id(conn: &Connection, id: &str) -> Result<Option<Op>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT op_id, hlc, device, user, entity, entity_id, action, fields FROM op_log
+             WHERE op_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, hlc, device, user, entity, entity_id, action, fields)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Op {
+        id,
+        hlc: Hlc::from_i64(hlc),
+        device,
+        user,
+        entity,
+        entity_id,
+        action: Action::parse(&action)?,
+        fields: serde_json::from_str(&fields)?,
+    }))
+}
+
 /// How many local ops wait for the server.
 pub fn pending_count(conn: &Connection) -> Result<u64> {
     Ok(conn

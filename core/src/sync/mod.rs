@@ -241,37 +241,43 @@ impl Doorstep {
     ) -> Result<()> {
         let total = self.pending_op_count()?;
         let mut done = 0;
+        let mut after = 0;
         loop {
-            let ops = self.pending_ops(opts.push_batch.max(1))?;
-            if ops.is_empty() {
+            let batch = self.read(|c| store::pending_after(c, after, opts.push_batch.max(1)))?;
+            let Some((last, _)) = batch.last() else {
                 return Ok(());
-            }
+            };
+            after = *last;
+            let ops: Vec<Op> = batch.into_iter().map(|(_, op)| op).collect();
             let sent = ops.len() as u64;
             let reply: PushReply = http
                 .call(Method::POST, "/api/v1/push", Some(&PushRequest { ops }))
                 .await?;
-            let (accepted, rejected) = self.read(|c| {
-                let tx = c.unchecked_transaction()?;
-                let counts = store::record_results(&tx, &reply.results)?;
-                tx.commit()?;
-                Ok(counts)
-            })?;
+            let (accepted, rejected) = self.record_push_results(&reply.results)?;
             report.pushed += sent;
             report.accepted += accepted;
             report.rejected += rejected;
             done += accepted + rejected;
             tell(SyncStage::Push, done, total);
-            if accepted + rejected == 0 {
-                return Err(Error::Network(
-                    "the server answered a push without a verdict on any op sent".into(),
-                ));
-            }
         }
     }
 
+    /// Records the server's verdicts on pushed ops: accepted ones are acknowledged,
+    /// rejected ones keep their reason, deferred ones stay pending. Returns (accepted,
+    /// rejected). One step of `sync`, public so tests can drive sync without HTTP.
+    pub fn record_push_results(&self, results: &[protocol::OpResult]) -> Result<(u64, u64)> {
+        self.read(|c| {
+            let tx = c.unchecked_transaction()?;
+            let counts = store::record_results(&tx, results)?;
+            tx.commit()?;
+            Ok(counts)
+        })
+    }
+
     /// Applies one pulled page and moves the cursor in the same transaction, so a crash
-    /// between pages repeats at most one page, which applies as duplicates.
-    fn apply_page(&self, ops: &[Op], cursor: i64) -> Result<(u64, u64)> {
+    /// between pages repeats at most one page, which applies as duplicates. Returns (new
+    /// ops, conflicts found). One step of `sync`, public so tests can drive it directly.
+    pub fn apply_page(&self, ops: &[Op], cursor: i64) -> Result<(u64, u64)> {
         let now = self.clock.now_ms();
         let mut guard = self.lock();
         let st = &mut *guard;

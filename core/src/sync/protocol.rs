@@ -78,6 +78,9 @@ pub struct PushRequest {
 pub enum OpVerdict {
     /// Stored (now or by an earlier push of the same op).
     Accepted,
+    /// Not stored yet: it names a row the server does not know (its household may be in
+    /// a batch still on the way). The phone keeps it pending and sends it again.
+    Deferred { code: String, reason: String },
     /// Refused; the op stays on the phone with this reason.
     Rejected {
         /// Stable code (`forbidden_entity`, `out_of_scope`, `invalid`, `unplaced`, ...).

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::protocol::{OpResult, OpVerdict};
 use super::{Conflict, RejectedOp};
 use crate::error::Result;
-use crate::log::{FieldConflict, Hlc};
+use crate::log::{FieldConflict, Hlc, Op};
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
@@ -44,6 +44,7 @@ pub(crate) fn record_results(conn: &Connection, results: &[OpResult]) -> Result<
                     )?
                     .execute([&r.op_id])? as u64;
             }
+            OpVerdict::Deferred { .. } => {}
             OpVerdict::Rejected { code, reason } => {
                 rejected += conn
                     .prepare_cached(
@@ -55,6 +56,28 @@ pub(crate) fn record_results(conn: &Connection, results: &[OpResult]) -> Result<
         }
     }
     Ok((accepted, rejected))
+}
+
+/// Local ops waiting for the server after op-log position `after`, oldest first, with
+/// their positions: a push walks past ops the server deferred instead of resending them
+/// in a loop.
+pub(crate) fn pending_after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i64, Op)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, op_id FROM op_log
+         WHERE local = 1 AND acked = 0 AND rejected IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let keys = stmt
+        .query_map(params![after, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(keys.len());
+    for (seq, id) in keys {
+        if let Some(op) = crate::log::op_by_id(conn, &id)? {
+            out.push((seq, op));
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn rejected(conn: &Connection) -> Result<Vec<RejectedOp>> {

@@ -141,6 +141,10 @@ pub trait Storage: Send + Sync + 'static {
     /// recording where its row lives. All or nothing.
     async fn insert_ops(&self, ops: &[StoredOp], now_ms: i64) -> StoreResult<u64>;
 
+    /// Records where rows live without storing an op: an area refused to this device
+    /// still places the rows that name it, so they are refused too instead of waiting.
+    async fn place_rows(&self, rows: &[(String, String, String)]) -> StoreResult<()>;
+
     /// Up to `limit` ops after `after` that pass `filter`, in sequence order.
     async fn pull(&self, filter: &PullFilter, after: i64, limit: u32) -> StoreResult<Page>;
 

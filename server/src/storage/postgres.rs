@@ -288,6 +288,25 @@ impl Storage for PostgresStorage {
         Ok(inserted.len() as u64)
     }
 
+    async fn place_rows(&self, rows: &[(String, String, String)]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let es: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let ids: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+        let areas: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+        client
+            .execute(
+                "INSERT INTO entity_area(entity, entity_id, area)
+                 SELECT DISTINCT ON (e, i) e, i, a FROM UNNEST($1::text[], $2::text[], $3::text[]) AS t(e, i, a)
+                 ON CONFLICT (entity, entity_id) DO NOTHING",
+                &[&es, &ids, &areas],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn pull(&self, filter: &PullFilter, after: i64, limit: u32) -> StoreResult<Page> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let tx = client

@@ -299,6 +299,28 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn place_rows(&self, rows: &[(String, String, String)]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let rows = rows.to_vec();
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO entity_area(entity, entity_id, area) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(entity, entity_id) DO NOTHING",
+                )?;
+                for (e, id, area) in &rows {
+                    stmt.execute(params![e, id, area])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn pull(&self, filter: &PullFilter, after: i64, limit: u32) -> StoreResult<Page> {
         let filter = filter.clone();
         blocking(&self.reader, move |c| {

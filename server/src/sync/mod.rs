@@ -8,6 +8,7 @@ pub mod scope;
 
 use std::collections::{HashMap, HashSet};
 
+use doorstep_core::clock::stable_id;
 use doorstep_core::log::{self, Action, Op};
 use doorstep_core::sync::protocol::{OpResult, OpVerdict, PullReply, MAX_PULL_OPS};
 use doorstep_core::sync::Role;
@@ -59,6 +60,7 @@ pub async fn push(
     let mut seen: HashSet<&str> = HashSet::new();
     let mut accept: Vec<StoredOp> = Vec::new();
     let mut results = Vec::with_capacity(ops.len());
+    let mut refused_places = Vec::new();
     for op in ops {
         if known.contains(&op.id) || seen.contains(op.id.as_str()) {
             results.push(OpResult {
@@ -80,10 +82,29 @@ pub async fn push(
                     verdict: OpVerdict::Accepted,
                 });
             }
-            Err((code, reason)) => results.push(rejected(op, code, reason)),
+            // A row named but not known yet may be in a batch still on its way.
+            Err(("unplaced", reason)) => results.push(OpResult {
+                op_id: op.id.clone(),
+                verdict: OpVerdict::Deferred {
+                    code: "unplaced".into(),
+                    reason,
+                },
+            }),
+            Err((code, reason)) => {
+                // An area is named by a hash of its path, so its placement is a fact
+                // even when the op is refused; rows naming it are then refused too.
+                if let Place::Path(path) = scope::place(op) {
+                    if op.entity == "area" && op.entity_id == stable_id("area", &path) {
+                        places.insert((op.entity.clone(), op.entity_id.clone()), path.clone());
+                        refused_places.push((op.entity.clone(), op.entity_id.clone(), path));
+                    }
+                }
+                results.push(rejected(op, code, reason))
+            }
         }
     }
     store.insert_ops(&accept, now_ms).await?;
+    store.place_rows(&refused_places).await?;
     Ok(results)
 }
 
