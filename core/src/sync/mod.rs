@@ -209,7 +209,7 @@ impl Doorstep {
         http: &Http,
         opts: &SyncOptions,
         report: &mut SyncReport,
-        tell: &dyn Fn(SyncStage, u64, u64),
+        tell: &(dyn Fn(SyncStage, u64, u64) + Send + Sync),
     ) -> Result<()> {
         loop {
             let cursor = self.read(store::cursor)?;
@@ -237,7 +237,7 @@ impl Doorstep {
         http: &Http,
         opts: &SyncOptions,
         report: &mut SyncReport,
-        tell: &dyn Fn(SyncStage, u64, u64),
+        tell: &(dyn Fn(SyncStage, u64, u64) + Send + Sync),
     ) -> Result<()> {
         let total = self.pending_op_count()?;
         let mut done = 0;
