@@ -7,10 +7,12 @@ use doorstep_core as core;
 
 mod checkin;
 mod registry;
+mod sync;
 mod visits;
 
 pub use checkin::*;
 pub use registry::*;
+pub use sync::*;
 pub use visits::*;
 
 uniffi::setup_scaffolding!();
