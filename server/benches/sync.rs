@@ -162,9 +162,10 @@ async fn main() {
             .unwrap();
         tokio::spawn(conn);
         client
-            .batch_execute("DROP DATABASE IF EXISTS bench; CREATE DATABASE bench")
+            .batch_execute("DROP DATABASE IF EXISTS bench")
             .await
-            .ok();
+            .unwrap();
+        client.batch_execute("CREATE DATABASE bench").await.unwrap();
         let url = format!("{}/bench", &base[..base.rfind('/').unwrap()]);
         let n1: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.unwrap());
         let n2: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&url).await.unwrap());
