@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the test suites call, only those missing, so it is cheap to
 # run before every test run: zbarimg (zbar-tools) reads rendered passes back in
-# core/tests/checkin_zbar.rs.
+# core/tests/checkin_zbar.rs; PostgreSQL's server (initdb, pg_ctl) runs the server crate's
+# PostgreSQL tests through scripts/with-postgres.sh.
 set -euo pipefail
 missing=()
 command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}"
   sudo=""

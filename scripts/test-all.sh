@@ -12,8 +12,8 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 step "test tools"
 scripts/install-tools.sh
-step "cargo test"
-cargo test --workspace
+step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)"
+scripts/with-postgres.sh cargo test --workspace
 step "python bindings"
 tests/python/run.sh
 step "kotlin bindings"

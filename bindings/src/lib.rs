@@ -8,11 +8,13 @@ use doorstep_core as core;
 mod checkin;
 mod deliveries;
 mod registry;
+mod sync;
 mod visits;
 
 pub use checkin::*;
 pub use deliveries::*;
 pub use registry::*;
+pub use sync::*;
 pub use visits::*;
 
 uniffi::setup_scaffolding!();
@@ -57,6 +59,12 @@ pub enum DoorstepError {
     /// SQLite failed.
     #[error("{message}")]
     Storage { message: String },
+    /// The server could not be reached or answered badly; try again later.
+    #[error("{message}")]
+    Network { message: String },
+    /// The server refused this device's token or enrolment code.
+    #[error("{message}")]
+    Unauthorized { message: String },
     /// A bug: a call panicked. The store is left as before the call.
     #[error("{message}")]
     Internal { message: String },
@@ -79,6 +87,8 @@ impl From<core::Error> for DoorstepError {
             core::Error::Shortfall { .. } => DoorstepError::Shortfall { message },
             core::Error::ProofRefused(_) => DoorstepError::ProofRefused { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
+            core::Error::Network(_) => DoorstepError::Network { message },
+            core::Error::Unauthorized(_) => DoorstepError::Unauthorized { message },
         }
     }
 }

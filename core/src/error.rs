@@ -44,6 +44,14 @@ pub enum Error {
     /// that is not valid or not the household's).
     #[error("{0}")]
     ProofRefused(String),
+    /// The server could not be reached, or answered with something unusable; safe to
+    /// retry later, nothing accepted was lost.
+    #[error("network: {0}")]
+    Network(String),
+    /// The server refused the device's credentials (unknown, expired or revoked token,
+    /// or an enrolment code that does not work); the message says which.
+    #[error("{0}")]
+    Unauthorized(String),
     /// SQLite failed in a way no case above explains.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),

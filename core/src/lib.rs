@@ -10,6 +10,7 @@ pub mod log;
 pub mod registry;
 pub mod sample;
 pub mod store;
+pub mod sync;
 pub mod visits;
 
 use std::path::{Path, PathBuf};

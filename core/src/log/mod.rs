@@ -225,6 +225,48 @@ impl<'a> Writer<'a> {
 
 /// Applies an op from another device. Applying the same op again changes nothing.
 pub fn apply(conn: &Connection, schema: Schema, op: &Op) -> Result<Applied> {
+    apply_watching(conn, schema, op, None)
+}
+
+/// A field where two edits met and last-writer-wins kept one: both values are kept here
+/// so a person can review the one that lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    /// Entity name.
+    pub entity: String,
+    /// Row id.
+    pub entity_id: String,
+    /// Field name.
+    pub field: String,
+    /// The value the row holds now.
+    pub kept: Value,
+    /// Stamp and device of the kept value.
+    pub kept_hlc: Hlc,
+    pub kept_device: String,
+    /// The value that lost.
+    pub lost: Value,
+    /// Stamp and device of the lost value.
+    pub lost_hlc: Hlc,
+    pub lost_device: String,
+}
+
+/// Watches remote puts for edits that lose to, or overwrite, a concurrent edit.
+pub struct ConflictWatch<'a> {
+    /// This device: an overwritten value it wrote and has not yet had acknowledged was
+    /// written without knowing of the remote edit.
+    pub local_device: &'a str,
+    /// Conflicts found so far.
+    pub found: Vec<FieldConflict>,
+}
+
+/// `apply`, also reporting into `watch` each field where the remote op lost to a value it
+/// did not know of, or overwrote an edit of this device still waiting for the server.
+pub fn apply_watching(
+    conn: &Connection,
+    schema: Schema,
+    op: &Op,
+    watch: Option<&mut ConflictWatch>,
+) -> Result<Applied> {
     let seen: Option<i64> = conn
         .prepare_cached("SELECT 1 FROM op_log WHERE op_id = ?1 AND local = 0")?
         .query_row([&op.id], |r| r.get(0))
@@ -232,14 +274,24 @@ pub fn apply(conn: &Connection, schema: Schema, op: &Op) -> Result<Applied> {
     if seen.is_some() {
         return Ok(Applied::Duplicate);
     }
-    apply_op(conn, schema, op, false)?;
+    apply_op_watching(conn, schema, op, false, watch)?;
     Ok(Applied::New)
 }
 
 fn apply_op(conn: &Connection, schema: Schema, op: &Op, local: bool) -> Result<()> {
+    apply_op_watching(conn, schema, op, local, None)
+}
+
+fn apply_op_watching(
+    conn: &Connection,
+    schema: Schema,
+    op: &Op,
+    local: bool,
+    watch: Option<&mut ConflictWatch>,
+) -> Result<()> {
     let def = check(schema, op)?;
     match (def.kind, op.action) {
-        (EntityKind::Register, Action::Put) => put(conn, def, op)?,
+        (EntityKind::Register, Action::Put) => put(conn, def, op, watch)?,
         (EntityKind::Register, Action::Delete) => {
             conn.prepare_cached(&format!(
                 "INSERT INTO {t}(id, _deleted) VALUES (?1, 1)
@@ -294,6 +346,23 @@ fn apply_op(conn: &Connection, schema: Schema, op: &Op, local: bool) -> Result<(
     Ok(())
 }
 
+/// Checks an op without applying it: known entity and fields, no nested values, an
+/// action its entity takes. The server runs it on every pushed op.
+pub fn validate(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
+    let def = check(schema, op)?;
+    match (def.kind, op.action) {
+        (EntityKind::Register, Action::Put | Action::Delete) | (EntityKind::Fact, Action::Fact) => {
+            Ok(def)
+        }
+        (kind, action) => Err(Error::invalid(format!(
+            "op {}: {} is a {kind:?}, which takes no {} op",
+            op.id,
+            def.name,
+            action.as_str()
+        ))),
+    }
+}
+
 /// Refuses an op that names an unknown entity or field, or carries a nested value.
 fn check(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
     let def = schema.get(&op.entity).ok_or_else(|| {
@@ -325,7 +394,12 @@ fn check(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
 /// Last-writer-wins per field. A row's `_hlc/_dev` is the clock of every field that has
 /// no `field_clock` row of its own: set when one op creates the row with all its fields,
 /// which is what almost every create does, so the common case writes one row, not ten.
-fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
+fn put(
+    conn: &Connection,
+    def: &EntityDef,
+    op: &Op,
+    mut watch: Option<&mut ConflictWatch>,
+) -> Result<()> {
     let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
     let mut values: Vec<SqlValue> = Vec::with_capacity(op.fields.len() + 3);
     values.push(SqlValue::Text(op.entity_id.clone()));
@@ -371,7 +445,11 @@ fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
             })
             .optional()?
             .unwrap_or_else(|| (base_hlc, base_dev.clone()));
-        if (op.hlc.as_i64(), op.device.as_str()) > (current.0, current.1.as_str()) {
+        let wins = (op.hlc.as_i64(), op.device.as_str()) > (current.0, current.1.as_str());
+        if let Some(watch) = watch.as_deref_mut() {
+            watch_field(conn, def, op, field, value, wins, &current, watch)?;
+        }
+        if wins {
             conn.prepare_cached(&format!(
                 "UPDATE {} SET {field} = ?1 WHERE id = ?2",
                 def.table
@@ -381,6 +459,75 @@ fn put(conn: &Connection, def: &EntityDef, op: &Op) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Records a conflict when a remote value lost to a different one, or overwrote a local
+/// edit that had not reached the server (so its author could not have seen it).
+#[allow(clippy::too_many_arguments)]
+fn watch_field(
+    conn: &Connection,
+    def: &EntityDef,
+    op: &Op,
+    field: &str,
+    value: &Value,
+    wins: bool,
+    current: &(i64, String),
+    watch: &mut ConflictWatch,
+) -> Result<()> {
+    if current.1.is_empty() || current.1 == op.device {
+        return Ok(());
+    }
+    if wins {
+        if current.1 != watch.local_device {
+            return Ok(());
+        }
+        // Only ops above the settled watermark can still wait for the server.
+        let pending: Option<i64> = conn
+            .prepare_cached(
+                "SELECT 1 FROM op_log WHERE seq > ?4 AND local = 1 AND acked = 0
+                 AND entity_id = ?1 AND hlc = ?2 AND entity = ?3",
+            )?
+            .query_row(
+                params![op.entity_id, current.0, def.name, settled(conn)?],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if pending.is_none() {
+            return Ok(());
+        }
+    }
+    let held: SqlValue = conn
+        .prepare_cached(&format!("SELECT {field} FROM {} WHERE id = ?1", def.table))?
+        .query_row([&op.entity_id], |r| r.get(0))?;
+    let held = json_value(held);
+    if held == json_value(sql_value(value)) {
+        return Ok(());
+    }
+    let theirs = (value.clone(), op.hlc, op.device.clone());
+    let ours = (held, Hlc::from_i64(current.0), current.1.clone());
+    let (kept, lost) = if wins { (theirs, ours) } else { (ours, theirs) };
+    watch.found.push(FieldConflict {
+        entity: def.name.to_string(),
+        entity_id: op.entity_id.clone(),
+        field: field.to_string(),
+        kept: kept.0,
+        kept_hlc: kept.1,
+        kept_device: kept.2,
+        lost: lost.0,
+        lost_hlc: lost.1,
+        lost_device: lost.2,
+    });
+    Ok(())
+}
+
+fn json_value(v: SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Integer(i) => Value::from(i),
+        SqlValue::Real(f) => Value::from(f),
+        SqlValue::Text(s) => Value::String(s),
+        SqlValue::Blob(b) => Value::String(String::from_utf8_lossy(&b).into_owned()),
+    }
 }
 
 /// `INSERT ... ON CONFLICT DO NOTHING` for the given columns, in the order given.
@@ -442,35 +589,50 @@ fn sql_value(v: &Value) -> SqlValue {
 
 /// Ops written on this device and not yet acknowledged by the server, oldest first.
 pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
+    Ok(pending_after(conn, 0, limit)?
+        .into_iter()
+        .map(|(_, op)| op)
+        .collect())
+}
+
+/// Pending ops after log position `after`, oldest first, with their positions: a push
+/// walks past ops the server deferred instead of sending them again in a loop.
+pub fn pending_after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i64, Op)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT op_id, hlc, device, user, entity, entity_id, action, fields FROM op_log
+        "SELECT seq, op_id, hlc, device, user, entity, entity_id, action, fields FROM op_log
          WHERE seq > ?1 AND local = 1 AND acked = 0 AND rejected IS NULL ORDER BY seq LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![settled(conn)?, limit], |r| {
+    let rows = stmt.query_map(params![after.max(settled(conn)?), limit], |r| {
         Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
+            r.get::<_, i64>(0)?,
+            (
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ),
         ))
     })?;
     let mut ops = Vec::new();
     for row in rows {
-        let (id, hlc, device, user, entity, entity_id, action, fields) = row?;
-        ops.push(Op {
-            id,
-            hlc: Hlc::from_i64(hlc),
-            device,
-            user,
-            entity,
-            entity_id,
-            action: Action::parse(&action)?,
-            fields: serde_json::from_str(&fields)?,
-        });
+        let (seq, (id, hlc, device, user, entity, entity_id, action, fields)) = row?;
+        ops.push((
+            seq,
+            Op {
+                id,
+                hlc: Hlc::from_i64(hlc),
+                device,
+                user,
+                entity,
+                entity_id,
+                action: Action::parse(&action)?,
+                fields: serde_json::from_str(&fields)?,
+            },
+        ));
     }
     Ok(ops)
 }

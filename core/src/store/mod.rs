@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_visits.sql"),
     include_str!("../../migrations/0003_checkin.sql"),
     include_str!("../../migrations/0004_deliveries.sql"),
+    include_str!("../../migrations/0005_sync.sql"),
 ];
 
 /// The schema version this build writes.

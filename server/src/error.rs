@@ -1,0 +1,73 @@
+//! JSON errors: every failure the API returns is `{"code": ..., "message": ...}` with a
+//! fitting status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use doorstep_core::sync::protocol::ErrorBody;
+
+use crate::storage::StoreError;
+
+/// An error reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// 401 with a code saying why.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::CodeUnknown => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "enrolment_code_unknown",
+                e.to_string(),
+            ),
+            StoreError::CodeExpired => {
+                ApiError::new(StatusCode::GONE, "enrolment_code_expired", e.to_string())
+            }
+            StoreError::CodeUsed => {
+                ApiError::new(StatusCode::CONFLICT, "enrolment_code_used", e.to_string())
+            }
+            StoreError::Backend(m) => {
+                tracing::error!(error = %m, "storage failed");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ErrorBody {
+                code: self.code.to_string(),
+                message: self.message,
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,171 @@
+//! `doorstep`: the station server and its admin commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use doorstep_core::sync::Role;
+use doorstep_core::{Clock, SystemClock};
+use doorstep_server::sync::enrol::{self, CodeRequest};
+use doorstep_server::{storage, AppState};
+
+#[derive(Parser)]
+#[command(name = "doorstep", version, about = "Doorstep station server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Store {
+    /// Folder of the SQLite database (used when --database is not given).
+    #[arg(long, default_value = "doorstep-data", env = "DOORSTEP_DATA")]
+    data: PathBuf,
+    /// A postgres:// URL: keep everything in PostgreSQL instead.
+    #[arg(long, env = "DOORSTEP_DATABASE")]
+    database: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the sync server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Creates a one-time enrolment code for a phone and prints it.
+    Enrol {
+        /// The user the phone will write as.
+        #[arg(long)]
+        user: String,
+        /// social_worker, marshal, runner or station_admin.
+        #[arg(long)]
+        role: String,
+        /// An area path the phone works in (repeat for several).
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// Minutes the code stays usable.
+        #[arg(long, default_value_t = 24 * 60)]
+        code_minutes: i64,
+        /// Days the device token lasts.
+        #[arg(long, default_value_t = 90)]
+        token_days: i64,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Revokes a device's token.
+    Revoke {
+        /// The device id.
+        #[arg(long)]
+        device: String,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("doorstep: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("doorstep: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve { listen, store } => {
+            let st = storage::open(&store.data, store.database.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            tracing::info!(%addr, storage = st.kind(), "serving");
+            // Tests and scripts read the address from the first line of stdout.
+            println!("listening on {addr}");
+            doorstep_server::serve_on(listener, AppState::new(st), shutdown())
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Enrol {
+            user,
+            role,
+            areas,
+            code_minutes,
+            token_days,
+            store,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                format!("role {role:?} is unknown (social_worker, marshal, runner, station_admin)")
+            })?;
+            let st = storage::open(&store.data, store.database.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let req = CodeRequest {
+                user,
+                role,
+                areas,
+                code_ttl_ms: code_minutes.saturating_mul(60_000),
+                token_ttl_ms: token_days.saturating_mul(86_400_000),
+            };
+            enrol::check_request(&req)?;
+            let code = enrol::create_code(st.as_ref(), &req, SystemClock.now_ms())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{code}");
+            Ok(())
+        }
+        Command::Revoke { device, store } => {
+            let st = storage::open(&store.data, store.database.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            if st
+                .revoke_device(&device, SystemClock.now_ms())
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("revoked {device}");
+                Ok(())
+            } else {
+                Err(format!("no device {device}"))
+            }
+        }
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

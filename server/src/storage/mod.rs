@@ -1,0 +1,176 @@
+//! Server storage behind one trait, with SQLite (the default, one file in the data
+//! folder) and PostgreSQL (several server nodes on one database) implementations. The
+//! sync rules live above it, in `crate::sync`; a storage only keeps and finds.
+
+mod postgres;
+mod sqlite;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use doorstep_core::log::Op;
+use doorstep_core::sync::Role;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+/// An enrolled device and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub device_id: String,
+    pub user: String,
+    pub role: Role,
+    /// Area paths; empty for a station admin.
+    pub areas: Vec<String>,
+    pub token_expires_at: i64,
+    pub revoked: bool,
+}
+
+/// A one-time enrolment code as stored: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrolment {
+    pub code_hash: String,
+    pub user: String,
+    pub role: Role,
+    pub areas: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// How long the device token it yields lasts.
+    pub token_ttl_ms: i64,
+}
+
+/// An accepted op and the area path it was placed in ('' for station-wide).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOp {
+    pub op: Op,
+    pub area: String,
+}
+
+/// What a device may pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullFilter {
+    /// Entities the role reads.
+    pub entities: Vec<String>,
+    /// Area paths (and everything below); `None` for every area.
+    pub areas: Option<Vec<String>>,
+    /// Paths above the device's areas, whose `area` rows it also gets.
+    pub ancestors: Vec<String>,
+    /// The device itself: its own ops are already on it.
+    pub exclude_device: String,
+}
+
+/// One page of a pull: ops with their sequence, and the highest sequence stored when
+/// the page was read (every op up to it was visible to the read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub ops: Vec<(i64, Op)>,
+    pub high_water: i64,
+}
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no enrolment code like that")]
+    CodeUnknown,
+    #[error("the enrolment code has expired")]
+    CodeExpired,
+    #[error("the enrolment code has already been used")]
+    CodeUsed,
+    #[error("storage: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(format!("sqlite: {e}"))
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Backend(format!("postgres: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Backend(format!("stored JSON: {e}"))
+    }
+}
+
+/// Result of storage calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where the server keeps everything. Implementations hold no state of their own beyond
+/// connections, so several server processes may share one database.
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Which backend this is, for logs (`sqlite`, `postgres`).
+    fn kind(&self) -> &'static str;
+
+    /// Stores a new enrolment code.
+    async fn create_enrolment(&self, e: NewEnrolment) -> StoreResult<()>;
+
+    /// Uses up a code and enrols `device_id` with `token_hash`, atomically: a code works
+    /// once. Enrolling a device again replaces its token and scope.
+    async fn redeem_enrolment(
+        &self,
+        code_hash: &str,
+        device_id: &str,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Device>;
+
+    /// The device holding a token, revoked or not.
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+
+    /// Revokes a device's token; false if no such device.
+    async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool>;
+
+    /// Which of these op ids are already stored.
+    async fn known_ops(&self, ids: &[String]) -> StoreResult<HashSet<String>>;
+
+    /// The area paths of these (entity, id) rows, for those placed already.
+    async fn areas_of(
+        &self,
+        keys: &[(String, String)],
+    ) -> StoreResult<HashMap<(String, String), String>>;
+
+    /// Stores ops not stored yet (others are skipped), giving each the next sequence and
+    /// recording where its row lives. All or nothing.
+    async fn insert_ops(&self, ops: &[StoredOp], now_ms: i64) -> StoreResult<u64>;
+
+    /// Records where rows live without storing an op: an area refused to this device
+    /// still places the rows that name it, so they are refused too instead of waiting.
+    async fn place_rows(&self, rows: &[(String, String, String)]) -> StoreResult<()>;
+
+    /// Up to `limit` ops after `after` that pass `filter`, in sequence order.
+    async fn pull(&self, filter: &PullFilter, after: i64, limit: u32) -> StoreResult<Page>;
+
+    /// How many ops are stored.
+    async fn op_count(&self) -> StoreResult<u64>;
+}
+
+/// Opens the storage: PostgreSQL when `database` is a `postgres://` URL, else SQLite in
+/// `data` (created if missing).
+pub async fn open(data: &Path, database: Option<&str>) -> StoreResult<Arc<dyn Storage>> {
+    match database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PostgresStorage::connect(url).await?))
+        }
+        Some(other) => Err(StoreError::Backend(format!(
+            "database {other:?} is not a postgres:// URL (leave it out for SQLite in --data)"
+        ))),
+        None => {
+            std::fs::create_dir_all(data).map_err(|e| {
+                StoreError::Backend(format!("cannot create {}: {e}", data.display()))
+            })?;
+            Ok(Arc::new(SqliteStorage::open(&data.join("doorstep.db"))?))
+        }
+    }
+}
+
+pub(crate) fn role_from(code: &str) -> StoreResult<Role> {
+    Role::parse(code).ok_or_else(|| StoreError::Backend(format!("stored role {code:?} is unknown")))
+}

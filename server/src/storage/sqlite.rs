@@ -1,0 +1,398 @@
+//! SQLite storage: one file in WAL mode, a writer connection and a reader connection,
+//! each behind a mutex and used from blocking threads. SQLite has one writer at a time,
+//! so sequences commit in order and `seq > cursor` never skips.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use doorstep_core::log::{Action, Hlc, Op};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+
+use super::*;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_sync.sql")];
+
+/// The SQLite storage.
+pub struct SqliteStorage {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn connect(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStorage {
+    /// Opens (or creates) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> StoreResult<SqliteStorage> {
+        let writer = connect(path)?;
+        let version: i64 = writer.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StoreError::Backend(format!(
+                "{} has schema version {version}, newer than this server's {}",
+                path.display(),
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = writer.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        let reader = connect(path)?;
+        Ok(SqliteStorage {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    conn: &Arc<Mutex<Connection>>,
+    f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    })
+    .await
+    .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+}
+
+fn device_row(
+    r: &rusqlite::Row,
+) -> rusqlite::Result<(String, String, String, String, i64, Option<i64>)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn to_device(
+    (device_id, user, role, areas, token_expires_at, revoked_at): (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<i64>,
+    ),
+) -> StoreResult<Device> {
+    Ok(Device {
+        device_id,
+        user,
+        role: role_from(&role)?,
+        areas: serde_json::from_str(&areas)?,
+        token_expires_at,
+        revoked: revoked_at.is_some(),
+    })
+}
+
+pub(crate) fn parse_action(s: &str) -> StoreResult<Action> {
+    match s {
+        "put" => Ok(Action::Put),
+        "fact" => Ok(Action::Fact),
+        "delete" => Ok(Action::Delete),
+        other => Err(StoreError::Backend(format!("stored action {other:?}"))),
+    }
+}
+
+pub(crate) fn action_str(a: Action) -> &'static str {
+    match a {
+        Action::Put => "put",
+        Action::Fact => "fact",
+        Action::Delete => "delete",
+    }
+}
+
+#[async_trait::async_trait]
+impl Storage for SqliteStorage {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_enrolment(&self, e: NewEnrolment) -> StoreResult<()> {
+        blocking(&self.writer, move |c| {
+            c.execute(
+                "INSERT INTO enrolment(code_hash, user_id, role, areas, expires_at, token_ttl_ms, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    e.code_hash,
+                    e.user,
+                    e.role.code(),
+                    serde_json::to_string(&e.areas)?,
+                    e.expires_at,
+                    e.token_ttl_ms,
+                    e.created_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_enrolment(
+        &self,
+        code_hash: &str,
+        device_id: &str,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Device> {
+        let (code_hash, device_id, token_hash) = (
+            code_hash.to_string(),
+            device_id.to_string(),
+            token_hash.to_string(),
+        );
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(String, String, String, i64, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT user_id, role, areas, expires_at, token_ttl_ms, used_at
+                     FROM enrolment WHERE code_hash = ?1",
+                    [&code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                )
+                .optional()?;
+            let Some((user, role, areas, expires_at, ttl, used_at)) = row else {
+                return Err(StoreError::CodeUnknown);
+            };
+            if used_at.is_some() {
+                return Err(StoreError::CodeUsed);
+            }
+            if expires_at <= now_ms {
+                return Err(StoreError::CodeExpired);
+            }
+            tx.execute(
+                "UPDATE enrolment SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1",
+                params![code_hash, now_ms, device_id],
+            )?;
+            let token_expires_at = now_ms.saturating_add(ttl);
+            tx.execute(
+                "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id,
+                    role = excluded.role, areas = excluded.areas, token_hash = excluded.token_hash,
+                    token_expires_at = excluded.token_expires_at,
+                    enrolled_at = excluded.enrolled_at, revoked_at = NULL",
+                params![device_id, user, role, areas, token_hash, token_expires_at, now_ms],
+            )?;
+            tx.commit()?;
+            to_device((device_id, user, role, areas, token_expires_at, None))
+        })
+        .await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+        let token_hash = token_hash.to_string();
+        blocking(&self.reader, move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT device_id, user_id, role, areas, token_expires_at, revoked_at
+                     FROM device WHERE token_hash = ?1",
+                )?
+                .query_row([&token_hash], device_row)
+                .optional()?;
+            row.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let device_id = device_id.to_string();
+        blocking(&self.writer, move |c| {
+            Ok(c.execute(
+                "UPDATE device SET revoked_at = ?2 WHERE device_id = ?1",
+                params![device_id, now_ms],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn known_ops(&self, ids: &[String]) -> StoreResult<HashSet<String>> {
+        let ids = ids.to_vec();
+        blocking(&self.reader, move |c| {
+            let mut found = HashSet::new();
+            let mut stmt = c.prepare_cached("SELECT 1 FROM op WHERE op_id = ?1")?;
+            for id in ids {
+                if stmt.exists([&id])? {
+                    found.insert(id);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn areas_of(
+        &self,
+        keys: &[(String, String)],
+    ) -> StoreResult<HashMap<(String, String), String>> {
+        let keys = keys.to_vec();
+        blocking(&self.reader, move |c| {
+            let mut out = HashMap::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT area FROM entity_area WHERE entity = ?1 AND entity_id = ?2",
+            )?;
+            for key in keys {
+                if let Some(area) = stmt
+                    .query_row(params![key.0, key.1], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    out.insert(key, area);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn insert_ops(&self, ops: &[StoredOp], now_ms: i64) -> StoreResult<u64> {
+        let ops = ops.to_vec();
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut inserted = 0;
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO op(op_id, hlc, device, user_id, entity, entity_id, action, fields, area, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(op_id) DO NOTHING",
+                )?;
+                let mut place = tx.prepare_cached(
+                    "INSERT INTO entity_area(entity, entity_id, area) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(entity, entity_id) DO UPDATE SET area = excluded.area",
+                )?;
+                for s in &ops {
+                    let op = &s.op;
+                    let n = ins.execute(params![
+                        op.id,
+                        op.hlc.as_i64(),
+                        op.device,
+                        op.user,
+                        op.entity,
+                        op.entity_id,
+                        action_str(op.action),
+                        serde_json::to_string(&op.fields)?,
+                        s.area,
+                        now_ms
+                    ])?;
+                    if n == 1 {
+                        inserted += 1;
+                        place.execute(params![op.entity, op.entity_id, s.area])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(inserted)
+        })
+        .await
+    }
+
+    async fn place_rows(&self, rows: &[(String, String, String)]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let rows = rows.to_vec();
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO entity_area(entity, entity_id, area) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(entity, entity_id) DO NOTHING",
+                )?;
+                for (e, id, area) in &rows {
+                    stmt.execute(params![e, id, area])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pull(&self, filter: &PullFilter, after: i64, limit: u32) -> StoreResult<Page> {
+        let filter = filter.clone();
+        blocking(&self.reader, move |c| {
+            let tx = c.transaction()?;
+            let mut sql = String::from(
+                "SELECT seq, op_id, hlc, device, user_id, entity, entity_id, action, fields FROM op
+                 WHERE seq > ? AND device <> ?",
+            );
+            let mut args: Vec<rusqlite::types::Value> =
+                vec![after.into(), filter.exclude_device.clone().into()];
+            sql.push_str(" AND entity IN (");
+            sql.push_str(&vec!["?"; filter.entities.len().max(1)].join(","));
+            sql.push(')');
+            if filter.entities.is_empty() {
+                args.push(String::new().into());
+            }
+            args.extend(filter.entities.iter().cloned().map(Into::into));
+            if let Some(areas) = &filter.areas {
+                sql.push_str(" AND (area = ''");
+                for a in areas {
+                    sql.push_str(" OR area = ? OR area LIKE ? ESCAPE '\\'");
+                    args.push(a.clone().into());
+                    args.push(format!("{}/%", like_escape(a)).into());
+                }
+                for a in &filter.ancestors {
+                    sql.push_str(" OR (entity = 'area' AND area = ?)");
+                    args.push(a.clone().into());
+                }
+                sql.push(')');
+            }
+            sql.push_str(" ORDER BY seq LIMIT ?");
+            args.push((limit as i64).into());
+            let mut ops = Vec::new();
+            {
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let mut rows = stmt.query(params_from_iter(args))?;
+                while let Some(r) = rows.next()? {
+                    let fields: String = r.get(8)?;
+                    let action: String = r.get(7)?;
+                    ops.push((
+                        r.get::<_, i64>(0)?,
+                        Op {
+                            id: r.get(1)?,
+                            hlc: Hlc::from_i64(r.get(2)?),
+                            device: r.get(3)?,
+                            user: r.get(4)?,
+                            entity: r.get(5)?,
+                            entity_id: r.get(6)?,
+                            action: parse_action(&action)?,
+                            fields: serde_json::from_str(&fields)?,
+                        },
+                    ));
+                }
+            }
+            let high_water: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM op", [], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(Page { ops, high_water })
+        })
+        .await
+    }
+
+    async fn op_count(&self) -> StoreResult<u64> {
+        blocking(&self.reader, |c| {
+            Ok(c.query_row("SELECT count(*) FROM op", [], |r| r.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,102 @@
+//! Enrolment codes and device tokens. A code is short enough to read out or type
+//! (ten letters and digits, no look-alikes), works once and expires; the token it
+//! yields is 256 random bits. The server keeps only SHA-256 hashes of both.
+
+use doorstep_core::sync::Role;
+use sha2::{Digest, Sha256};
+
+use crate::storage::{NewEnrolment, Storage, StoreError, StoreResult};
+
+/// Letters and digits that cannot be mistaken for each other (no 0/O, 1/I/L, U).
+const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
+const CODE_LEN: usize = 10;
+
+/// How long a code stays usable unless told otherwise.
+pub const DEFAULT_CODE_TTL_MS: i64 = 24 * 3_600_000;
+/// How long a device token lasts unless told otherwise.
+pub const DEFAULT_TOKEN_TTL_MS: i64 = 90 * 86_400_000;
+
+/// Hex SHA-256 of a secret.
+pub fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Backend(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+/// A code as typed: capitals, no dashes or spaces.
+pub fn normalize(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// A fresh device token (64 hex digits).
+pub fn new_token() -> StoreResult<String> {
+    Ok(random_bytes::<32>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// What an admin asks for.
+#[derive(Debug, Clone)]
+pub struct CodeRequest {
+    pub user: String,
+    pub role: Role,
+    pub areas: Vec<String>,
+    pub code_ttl_ms: i64,
+    pub token_ttl_ms: i64,
+}
+
+/// Checks an enrolment request: a user, and areas unless the role is station admin.
+pub fn check_request(r: &CodeRequest) -> Result<(), String> {
+    if r.user.trim().is_empty() {
+        return Err("user must not be empty".into());
+    }
+    if r.role != Role::StationAdmin && r.areas.is_empty() {
+        return Err(format!("a {} needs at least one area", r.role.code()));
+    }
+    if let Some(a) = r
+        .areas
+        .iter()
+        .find(|a| a.is_empty() || a.starts_with('/') || a.ends_with('/') || a.contains("//"))
+    {
+        return Err(format!(
+            "area path {a:?} is malformed (write 区/街道/社区/网格)"
+        ));
+    }
+    if r.code_ttl_ms <= 0 || r.token_ttl_ms <= 0 {
+        return Err("code and token lifetimes must be positive".into());
+    }
+    Ok(())
+}
+
+/// Creates a one-time code and returns it, formatted `ABCDE-FGHJK`.
+pub async fn create_code(store: &dyn Storage, r: &CodeRequest, now_ms: i64) -> StoreResult<String> {
+    check_request(r).map_err(StoreError::Backend)?;
+    let raw = random_bytes::<CODE_LEN>()?;
+    let code: String = raw
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    store
+        .create_enrolment(NewEnrolment {
+            code_hash: hash(&code),
+            user: r.user.clone(),
+            role: r.role,
+            areas: r.areas.clone(),
+            created_at: now_ms,
+            expires_at: now_ms.saturating_add(r.code_ttl_ms),
+            token_ttl_ms: r.token_ttl_ms,
+        })
+        .await?;
+    Ok(format!("{}-{}", &code[..5], &code[5..]))
+}

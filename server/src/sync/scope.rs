@@ -1,0 +1,215 @@
+//! Who may write and read what, and where each op lives. A role grants entities; areas
+//! grant places. Every op is placed in an area path from its own fields or from the
+//! rows it names (a resident from its household, a need update from its need), using
+//! placements the server stored with earlier ops, so a phone cannot claim a place.
+
+use doorstep_core::clock::stable_id;
+use doorstep_core::log::{Op, Value};
+use doorstep_core::sync::Role;
+
+use crate::storage::{Device, PullFilter};
+
+/// Registry rows a social worker keeps and a runner reads for addresses.
+const REGISTRY: &[&str] = &["area", "building", "household", "resident"];
+/// The social worker's case file: never for marshals or runners.
+const CASEWORK: &[&str] = &[
+    "resident_move",
+    "visit",
+    "need",
+    "need_update",
+    "referral",
+    "referral_update",
+    "follow_up",
+];
+/// Station-wide settings the station admin writes and social workers read.
+const VISIT_SETTINGS: &[&str] = &["visit_template", "visit_frequency"];
+/// What a marshal's phone needs to verify passes offline.
+const TRUST: &[&str] = &["trusted_key", "pass", "pass_revocation"];
+/// What marshals record at a testing site.
+const SITE: &[&str] = &["check_in", "tube", "tube_member"];
+/// Which resident a pass stands for: stays with the station.
+const PASS_SUBJECTS: &[&str] = &["pass_subject"];
+
+/// Entities that belong to the whole station rather than to an area.
+pub fn station_wide(entity: &str) -> bool {
+    VISIT_SETTINGS.contains(&entity)
+        || TRUST.contains(&entity)
+        || SITE.contains(&entity)
+        || PASS_SUBJECTS.contains(&entity)
+}
+
+/// Whether `role` may write `entity`.
+pub fn can_write(role: Role, entity: &str) -> bool {
+    match role {
+        Role::StationAdmin => true,
+        Role::SocialWorker => REGISTRY.contains(&entity) || CASEWORK.contains(&entity),
+        Role::Marshal => SITE.contains(&entity),
+        // Deliveries are not here yet; until then a runner writes nothing.
+        Role::Runner => false,
+    }
+}
+
+/// The entities `role` pulls.
+pub fn readable(role: Role) -> Vec<String> {
+    let groups: &[&[&str]] = match role {
+        Role::StationAdmin => &[
+            REGISTRY,
+            CASEWORK,
+            VISIT_SETTINGS,
+            TRUST,
+            SITE,
+            PASS_SUBJECTS,
+        ],
+        Role::SocialWorker => &[REGISTRY, CASEWORK, VISIT_SETTINGS],
+        Role::Marshal => &[TRUST, SITE],
+        Role::Runner => &[REGISTRY],
+    };
+    groups
+        .iter()
+        .flat_map(|g| g.iter().map(|e| e.to_string()))
+        .collect()
+}
+
+/// Strips what a role may not see from a pulled op (a runner gets no resident notes).
+pub fn redact(role: Role, mut op: Op) -> Op {
+    if role == Role::Runner && op.entity == "resident" {
+        op.fields.remove("notes");
+    }
+    op
+}
+
+/// What `device` pulls.
+pub fn pull_filter(device: &Device) -> PullFilter {
+    let unrestricted = device.role == Role::StationAdmin;
+    PullFilter {
+        entities: readable(device.role),
+        areas: (!unrestricted).then(|| device.areas.clone()),
+        ancestors: ancestors(&device.areas),
+        exclude_device: device.device_id.clone(),
+    }
+}
+
+/// Every proper ancestor of the given paths (`a`, `a/b` for `a/b/c`), without repeats.
+pub fn ancestors(paths: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in paths {
+        let mut at = 0;
+        while let Some(i) = p[at..].find('/') {
+            let a = p[..at + i].to_string();
+            if !out.contains(&a) {
+                out.push(a);
+            }
+            at += i + 1;
+        }
+    }
+    out
+}
+
+/// Whether `path` is one of `areas` or below one.
+pub fn in_scope(path: &str, areas: &[String]) -> bool {
+    areas.iter().any(|a| {
+        path == a
+            || (path.len() > a.len()
+                && path.starts_with(a.as_str())
+                && path.as_bytes()[a.len()] == b'/')
+    })
+}
+
+/// Where an op lives before looking anything up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The whole station.
+    Station,
+    /// An area path given by the op itself.
+    Path(String),
+    /// Wherever this row (entity, id) lives.
+    Of(&'static str, String),
+}
+
+fn text<'a>(op: &'a Op, field: &str) -> Option<&'a str> {
+    match op.fields.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+/// Places an op from its fields; a put that names no parent lives where its row lives.
+pub fn place(op: &Op) -> Place {
+    let e = op.entity.as_str();
+    if station_wide(e) {
+        return Place::Station;
+    }
+    let own = || Place::Of(static_name(e), op.entity_id.clone());
+    let by = |field: &str, entity: &'static str| {
+        text(op, field).map(|id| Place::Of(entity, id.to_string()))
+    };
+    let placed = match e {
+        "area" => text(op, "path").map(|p| Place::Path(p.to_string())),
+        "building" | "household" => by("area_id", "area"),
+        "visit" | "need" | "referral" => {
+            by("area_id", "area").or_else(|| by("household_id", "household"))
+        }
+        "resident" => by("household_id", "household"),
+        "resident_move" => by("to_household", "household"),
+        "need_update" => by("need_id", "need"),
+        "referral_update" => by("referral_id", "referral"),
+        "follow_up" => by("household_id", "household").or_else(|| by("resident_id", "resident")),
+        _ => None,
+    };
+    placed.unwrap_or_else(own)
+}
+
+/// The static name of a known entity (placement keys outlive the op).
+fn static_name(entity: &str) -> &'static str {
+    doorstep_core::SCHEMA
+        .get(entity)
+        .map(|d| d.name)
+        .unwrap_or("unknown")
+}
+
+/// Whether an area op only creates, exactly as every phone would, an area above the
+/// device's own: phones create the whole path when they first use an area.
+pub fn is_canonical_ancestor(op: &Op, path: &str, areas: &[String]) -> bool {
+    if op.entity != "area" || !ancestors(areas).iter().any(|a| a == path) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let parent = path.rfind('/').map(|i| stable_id("area", &path[..i]));
+    op.entity_id == stable_id("area", path)
+        && text(op, "name") == Some(name)
+        && op
+            .fields
+            .get("parent_id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            == parent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_scope_paths_and_ancestors() {
+        let areas = vec!["区/街道/社区/网格1".to_string()];
+        assert!(in_scope("区/街道/社区/网格1", &areas));
+        assert!(in_scope("区/街道/社区/网格1/楼", &areas));
+        assert!(!in_scope("区/街道/社区/网格10", &areas));
+        assert!(!in_scope("区/街道/社区", &areas));
+        assert_eq!(ancestors(&areas), vec!["区", "区/街道", "区/街道/社区"]);
+    }
+
+    #[test]
+    fn sync_roles_grant_the_right_entities() {
+        assert!(!can_write(Role::Runner, "visit"));
+        assert!(!can_write(Role::Marshal, "visit"));
+        assert!(can_write(Role::Marshal, "check_in"));
+        assert!(!can_write(Role::SocialWorker, "trusted_key"));
+        let marshal = readable(Role::Marshal);
+        assert!(marshal.contains(&"pass_revocation".to_string()));
+        assert!(!marshal.iter().any(|e| e == "visit" || e == "resident"));
+        let runner = readable(Role::Runner);
+        assert!(runner.contains(&"household".to_string()));
+        assert!(!runner.iter().any(|e| CASEWORK.contains(&e.as_str())));
+    }
+}

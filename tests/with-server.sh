@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs a command with a station server on a free loopback port (SQLite in a temporary
+# folder) and one-time enrolment codes for the binding suites:
+#   DOORSTEP_TEST_SERVER  http://127.0.0.1:PORT
+#   DOORSTEP_TEST_CODES   three codes: two social workers and a station admin, all for
+#                         武昌区/中南路街道/丽岛社区/第1网格
+# Usage: tests/with-server.sh tests/python/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q -p doorstep-server --bin doorstep
+bin="${CARGO_TARGET_DIR:-target}/debug/doorstep"
+data="$(mktemp -d /tmp/doorstep-server.XXXXXX)"
+grid="武昌区/中南路街道/丽岛社区/第1网格"
+codes=(
+  "$("$bin" enrol --data "$data" --user worker1 --role social_worker --area "$grid")"
+  "$("$bin" enrol --data "$data" --user worker2 --role social_worker --area "$grid")"
+  "$("$bin" enrol --data "$data" --user admin --role station_admin)"
+)
+RUST_LOG=warn "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$data/out" 2>"$data/log" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 100); do
+  grep -q "listening on" "$data/out" 2>/dev/null && break
+  sleep 0.1
+done
+addr="$(sed -n 's/^listening on //p' "$data/out")"
+[ -n "$addr" ] || { cat "$data/log" >&2; echo "with-server: the server did not start" >&2; exit 1; }
+export DOORSTEP_TEST_SERVER="http://$addr"
+export DOORSTEP_TEST_CODES="$(IFS=,; echo "${codes[*]}")"
+"$@"
