@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use doorstep_core::sync::Role;
 use doorstep_core::{Clock, SystemClock};
+use doorstep_server::station::{self, Station};
 use doorstep_server::sync::enrol::{self, CodeRequest};
-use doorstep_server::{storage, AppState};
+use doorstep_server::{demo, storage, AppState};
 
 #[derive(Parser)]
 #[command(name = "doorstep", version, about = "Doorstep station server")]
@@ -34,6 +35,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Fill a new station once with the demo community and a demo admin login.
+        #[arg(long)]
+        demo: bool,
         #[command(flatten)]
         store: Store,
     },
@@ -93,10 +97,15 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { listen, store } => {
+        Command::Serve {
+            listen,
+            demo,
+            store,
+        } => {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
+            let station = open_station(&store.data, demo)?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -104,8 +113,34 @@ async fn run(command: Command) -> Result<(), String> {
             tracing::info!(%addr, storage = st.kind(), "serving");
             // Tests and scripts read the address from the first line of stdout.
             println!("listening on {addr}");
-            doorstep_server::serve_on(listener, AppState::new(st), shutdown())
+            let app = AppState::new(st.clone());
+            let server = tokio::spawn(station::serve_on(
+                listener,
+                app,
+                station.clone(),
+                shutdown(),
+            ));
+            station
+                .enrol_self(st.as_ref(), &format!("http://{addr}"))
                 .await
+                .map_err(|e| e.to_string())?;
+            // The sync client's future is not Send: it gets a thread and runtime of its own.
+            let syncing = station.clone();
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(station::sync_loop(
+                        syncing,
+                        std::time::Duration::from_secs(2),
+                    )),
+                    Err(e) => tracing::error!(error = %e, "cannot start the station sync"),
+                }
+            });
+            server
+                .await
+                .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())
         }
         Command::Enrol {
@@ -152,6 +187,40 @@ async fn run(command: Command) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Demo admin login printed on a demo start.
+const DEMO_ADMIN: (&str, &str) = ("admin", "doorstep-demo");
+
+/// Opens the station in `data`; with `demo`, a new station is first filled with the
+/// demo community and given the demo admin.
+fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Station>, String> {
+    let fresh = !data.join("station.db").exists();
+    if demo && fresh {
+        let key = station::store_key(data).map_err(|e| e.to_string())?;
+        eprintln!("doorstep: making the demo community (once)...");
+        let r = demo::fill(&data.join("station.db"), &key, SystemClock.now_ms())
+            .map_err(|e| format!("demo: {e}"))?;
+        eprintln!(
+            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins",
+            r.residents, r.visits, r.needs, r.referrals, r.check_ins
+        );
+    }
+    let station = Station::open(data).map_err(|e| e.to_string())?;
+    if demo {
+        let admins = station.admins.count().map_err(|e| e.to_string())?;
+        if admins == 0 {
+            station
+                .admins
+                .put(DEMO_ADMIN.0, DEMO_ADMIN.1, &[], SystemClock.now_ms())
+                .map_err(|e| e.to_string())?;
+        }
+        eprintln!(
+            "doorstep: demo admin login: {} / {}",
+            DEMO_ADMIN.0, DEMO_ADMIN.1
+        );
+    }
+    Ok(std::sync::Arc::new(station))
 }
 
 async fn shutdown() {
