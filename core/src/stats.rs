@@ -434,12 +434,14 @@ pub fn ledger_table(
     })
 }
 
-/// The id of the building called `name` in an area, if there is one.
+/// The id of the building called `name` in an area or below it, if there is one.
 pub fn building_id(conn: &Connection, area_id: &str, name: &str) -> Result<Option<String>> {
+    let areas = areas_under(conn, Some(area_id))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM building WHERE area_id = ?1 AND name = ?2 AND _deleted = 0",
+        "SELECT id FROM building WHERE name = ?2 AND _deleted = 0
+         AND area_id IN (SELECT value FROM json_each(?1)) ORDER BY id LIMIT 1",
     )?;
-    let mut rows = stmt.query(params![area_id, name.trim()])?;
+    let mut rows = stmt.query(params![areas, name.trim()])?;
     Ok(match rows.next()? {
         Some(r) => Some(r.get(0)?),
         None => None,

@@ -2,6 +2,7 @@
 //! a thin `doorstep` binary, so the command line, tests and later admin tools build the
 //! same service.
 
+pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -9,7 +9,7 @@ use doorstep_core::sync::Role;
 use doorstep_core::{Clock, SystemClock};
 use doorstep_server::station::{self, Station};
 use doorstep_server::sync::enrol::{self, CodeRequest};
-use doorstep_server::{demo, storage, AppState};
+use doorstep_server::{cli, demo, storage, AppState};
 
 #[derive(Parser)]
 #[command(name = "doorstep", version, about = "Doorstep station server")]
@@ -61,11 +61,128 @@ enum Command {
         #[command(flatten)]
         store: Store,
     },
+    /// Admin accounts of the dashboard.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Imports into the station's registry.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Writes a ledger (台账) for an area and dates as CSV or XLSX.
+    Export {
+        /// visits, needs, referrals or checkins.
+        kind: String,
+        /// First day, YYYY-MM-DD (China time).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD, included.
+        #[arg(long)]
+        to: String,
+        /// Area path; the whole station when left out.
+        #[arg(long)]
+        area: Option<String>,
+        /// csv or xlsx (default: from the file name, else xlsx).
+        #[arg(long)]
+        format: Option<String>,
+        /// Replace names and phones with stable pseudonyms.
+        #[arg(long)]
+        pseudonymise: bool,
+        /// The file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Printable passes.
+    Passes {
+        #[command(subcommand)]
+        command: PassesCommand,
+    },
+    /// The station's pass-signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Copies the station's databases and key, consistently, into a new folder.
+    Backup {
+        /// The folder to create.
+        to: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Restores a backup into a new --data folder (with the server stopped).
+    Restore {
+        /// The backup folder.
+        from: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
     /// Revokes a device's token.
     Revoke {
         /// The device id.
         #[arg(long)]
         device: String,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates an admin (or sets a new password); with --area, a sub-admin limited to it.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The password (at least 8 characters).
+        #[arg(long, env = "DOORSTEP_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// An area path the admin is limited to (repeat for several).
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Households and residents from a station's CSV sheet, with a report per bad row.
+    Residents {
+        file: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassesCommand {
+    /// Issues passes to an area's residents (a building's, a tag's) and writes the PDF.
+    Sheet {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        building: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Days the passes are valid.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Makes a new signing key; with --retire-old, passes of the old keys stop working.
+    Rotate {
+        #[arg(long)]
+        retire_old: bool,
         #[command(flatten)]
         store: Store,
     },
@@ -169,8 +286,71 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{code}");
+            println!("{}", doorstep_server::cli::terminal_qr(&code)?);
             Ok(())
         }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    name,
+                    password,
+                    areas,
+                    store,
+                },
+        } => cli::admin_create(&store.data, &name, &password, &areas),
+        Command::Import {
+            command: ImportCommand::Residents { file, store },
+        } => {
+            if cli::import_residents(&store.data, &file)? {
+                Ok(())
+            } else {
+                Err("some rows were refused (listed above); the others are stored".into())
+            }
+        }
+        Command::Export {
+            kind,
+            from,
+            to,
+            area,
+            format,
+            pseudonymise,
+            output,
+            store,
+        } => cli::export(
+            &store.data,
+            &cli::ExportArgs {
+                kind: &kind,
+                area: area.as_deref(),
+                from: &from,
+                to: &to,
+                format: format.as_deref(),
+                pseudonymise,
+                output: &output,
+            },
+        ),
+        Command::Passes {
+            command:
+                PassesCommand::Sheet {
+                    area,
+                    building,
+                    tag,
+                    days,
+                    output,
+                    store,
+                },
+        } => cli::passes_sheet(
+            &store.data,
+            &area,
+            building.as_deref(),
+            tag.as_deref(),
+            days,
+            &output,
+        ),
+        Command::Keys {
+            command: KeysCommand::Rotate { retire_old, store },
+        } => cli::keys_rotate(&store.data, retire_old),
+        Command::Backup { to, store } => cli::backup(&store.data, &to, store.database.is_some()),
+        Command::Restore { from, store } => cli::restore(&store.data, &from),
         Command::Revoke { device, store } => {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
