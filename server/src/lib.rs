@@ -6,6 +6,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod metrics;
 pub mod station;
 pub mod storage;
 pub mod sync;

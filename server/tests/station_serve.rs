@@ -26,7 +26,13 @@ async fn serve_demo_answers_health_the_dashboard_and_the_api_document() {
         .spawn()
         .expect("the binary starts");
     let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
+    // Read stderr as it comes, so a full pipe never stops the server.
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
     let running = Running(child);
     let mut first = String::new();
     BufReader::new(stdout).read_line(&mut first).unwrap();
@@ -59,10 +65,45 @@ async fn serve_demo_answers_health_the_dashboard_and_the_api_document() {
     let doc: serde_json::Value = r.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
     assert!(doc["paths"]["/api/v1/push"].is_object());
+    // The station pushes the demo to its own sync API; wait until storage has it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let ops = loop {
+        let h: serde_json::Value = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ops = h["ops"].as_u64().unwrap();
+        if ops > 10_000 || std::time::Instant::now() > deadline {
+            break ops;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(ops > 10_000, "the demo's ops reached storage ({ops})");
+    // Metrics: the demo's ops went through the sync API into storage.
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let stored: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("doorstep_ops_stored "))
+        .expect("ops stored")
+        .parse()
+        .unwrap();
+    assert!(stored >= ops);
+    assert!(text.contains("doorstep_requests_total{group=\"ops\",status=\"2xx\"}"));
+    assert!(text.contains("doorstep_sync_seconds_count{kind=\"push\"}"));
     // The demo login was printed, and the key file is its owner's alone.
     drop(running);
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err).unwrap();
+    let err = stderr.join().unwrap();
     assert!(
         err.contains("demo admin login: admin / doorstep-demo"),
         "{err}"

@@ -23,6 +23,9 @@ use crate::sync::enrol::{self, CodeRequest};
 /// China's offset from UTC: the station's local day for figures and ledgers.
 pub const UTC_OFFSET_MINUTES: i32 = 480;
 
+/// The user the station's own store writes as.
+pub const STATION_USER: &str = "station";
+
 /// Station failures, each a sentence for the log or the terminal.
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
@@ -66,7 +69,7 @@ impl Station {
     /// since the address may have changed) as a station admin.
     pub async fn enrol_self(&self, store: &dyn Storage, server: &str) -> StationResult<()> {
         let req = CodeRequest {
-            user: "station".to_string(),
+            user: STATION_USER.to_string(),
             role: Role::StationAdmin,
             areas: vec![],
             code_ttl_ms: 60_000,
@@ -229,7 +232,13 @@ impl Station {
 
 /// The whole service with the dashboard: the sync API and the station's pages.
 pub fn router(app: crate::AppState, station: Arc<Station>) -> axum::Router {
-    crate::router(app.clone()).merge(pages::routes(pages::Dash { app, station }))
+    let metrics = axum::Router::new()
+        .route("/metrics", axum::routing::get(crate::metrics::metrics))
+        .with_state(app.clone());
+    crate::router(app.clone())
+        .merge(metrics)
+        .merge(pages::routes(pages::Dash { app, station }))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
 /// Serves the service with the dashboard on a bound listener until `shutdown`.
