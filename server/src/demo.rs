@@ -326,3 +326,20 @@ fn check_ins(
 fn clock_now(clock: &ManualClock) -> i64 {
     doorstep_core::Clock::now_ms(clock)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_same_seed_and_time_make_the_same_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 1_650_000_000_000;
+        let a = super::fill_sized(&dir.path().join("a.db"), &[1u8; 32], now, 300).unwrap();
+        let b = super::fill_sized(&dir.path().join("b.db"), &[2u8; 32], now, 300).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.residents, 300);
+        assert!(
+            a.visits > 0 && a.needs > 0 && a.referrals > 0 && a.check_ins > 0,
+            "{a:?}"
+        );
+    }
+}

@@ -191,7 +191,9 @@ enum KeysCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // Quiet by default: the station syncs with itself every two seconds, and a request
+            // line for each would bury what matters. RUST_LOG=info shows them.
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
