@@ -473,3 +473,32 @@ pub fn residents_page(
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// A device whose ops reached this store from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSeen {
+    pub device: String,
+    pub user: String,
+    pub ops: u64,
+    /// When its newest op was written, by its clock.
+    pub last_at_ms: i64,
+}
+
+/// Every other device and user whose ops this store holds, most recent first.
+pub fn devices_seen(conn: &Connection) -> Result<Vec<DeviceSeen>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device, user, count(*), max(hlc) FROM op_log WHERE local = 0
+         GROUP BY device, user ORDER BY max(hlc) DESC",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(DeviceSeen {
+                device: r.get(0)?,
+                user: r.get(1)?,
+                ops: r.get::<_, i64>(2)? as u64,
+                last_at_ms: crate::log::Hlc::from_i64(r.get(3)?).wall_ms(),
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

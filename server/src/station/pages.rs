@@ -583,6 +583,7 @@ fn devices_body(
         Role::Runner,
         Role::StationAdmin,
     ];
+    let seen = dash.station.core.read(stats::devices_seen)?;
     let body = html! {
         @if let Some((code, svg)) = &made {
             section #enrolment {
@@ -602,6 +603,14 @@ fn devices_body(
             label { (l.t("区域", "Area")) " " (area_select(&areas, None, None)) }
             button #enrol type="submit" { (l.t("生成登记码", "Create code")) }
         }
+        h2 { (l.t("已同步的设备", "Devices that have synced")) }
+        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
+            @for d in &seen { tr { td { code { (d.device) } } td { (d.user) } td.num { (d.ops) } td { (fmt_time(d.last_at_ms)) }
+                td { @if v.session.admin.is_station_admin() {
+                    form method="post" action="/devices/revoke" {
+                        input type="hidden" name="csrf" value=(v.session.csrf);
+                        input type="hidden" name="device" value=(d.device);
+                        button { (l.t("停用", "Revoke")) } } } } } } }
         form.box method="post" action="/devices/revoke" {
             h2 { (l.t("停用设备", "Revoke a device")) }
             input type="hidden" name="csrf" value=(v.session.csrf);
