@@ -213,6 +213,14 @@ pub async fn download(
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
+    // Check-ins carry no area: only the station admin exports them.
+    if kind == LedgerKind::CheckIns && !v.session.admin.is_station_admin() {
+        return PageError(
+            StatusCode::FORBIDDEN,
+            "check-ins are station-wide; only the station admin exports them".into(),
+        )
+        .into_response();
+    }
     let pseudo = q
         .pseudo
         .as_deref()

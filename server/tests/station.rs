@@ -607,4 +607,11 @@ async fn a_sub_admin_sees_only_their_areas() {
         .status(),
         403
     );
+    assert_eq!(
+        b.get("/export?kind=checkins&from=2022-01-01&to=2030-01-01")
+            .await
+            .status(),
+        403,
+        "check-ins are station-wide"
+    );
 }

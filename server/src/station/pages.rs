@@ -478,6 +478,7 @@ async fn set_lang(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| !p.starts_with("//"))
         .unwrap_or_else(|| "/".to_string());
     let mut resp = Redirect::to(&back).into_response();
     set_cookie(
