@@ -127,6 +127,14 @@ fn main() {
     let total_ops = ops(core);
     println!("made {total_ops} ops in {:.1} s", t.elapsed().as_secs_f64());
     st.admins.put("bench", "bench-password", &[], now).unwrap();
+    let mut direct = Vec::new();
+    for _ in 0..11 {
+        let t = Instant::now();
+        core.read(|c| stats::overview(c, None, now, 480)).unwrap();
+        direct.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    direct.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("overview figures alone (core): median {:.1} ms", direct[5]);
 
     // The overview page over HTTP, as a browser asks for it.
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -57,6 +57,7 @@ impl Station {
             .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
         let key = store_key(data)?;
         let core = Doorstep::open(data.join("station.db"), &key)?;
+        core.read(doorstep_core::stats::prepare_station)?;
         let admins = auth::Admins::open(&data.join("admin.db"))?;
         Ok(Station {
             core: Arc::new(core),
