@@ -21,6 +21,31 @@ impl Drop for Running {
     }
 }
 
+/// Ends the browser started with a profile folder, should the test stop before it closes
+/// its session: chromium outlives chromedriver otherwise. Only processes naming this
+/// test's own fresh profile folder are touched.
+struct Profile(std::path::PathBuf);
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let needle = format!("--user-data-dir={}", self.0.display());
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for p in procs.flatten() {
+            let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(cmd) = std::fs::read(p.path().join("cmdline")) else {
+                continue;
+            };
+            if cmd.split(|b| *b == 0).any(|a| a == needle.as_bytes()) {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -98,6 +123,7 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
     let (_station, base) = start_station(&data);
     let (_driver, driver_url) = start_driver().await;
     let profile = dir.path().join("profile");
+    let _browser = Profile(profile.clone());
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_string(),
