@@ -9,6 +9,7 @@ pub mod error;
 pub mod log;
 pub mod registry;
 pub mod sample;
+pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod visits;

@@ -2,7 +2,12 @@
 //! a thin `doorstep` binary, so the command line, tests and later admin tools build the
 //! same service.
 
+pub mod cli;
+pub mod demo;
 pub mod error;
+pub mod export;
+pub mod metrics;
+pub mod station;
 pub mod storage;
 pub mod sync;
 

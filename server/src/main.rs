@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use doorstep_core::sync::Role;
 use doorstep_core::{Clock, SystemClock};
+use doorstep_server::station::{self, Station};
 use doorstep_server::sync::enrol::{self, CodeRequest};
-use doorstep_server::{storage, AppState};
+use doorstep_server::{cli, demo, storage, AppState};
 
 #[derive(Parser)]
 #[command(name = "doorstep", version, about = "Doorstep station server")]
@@ -34,6 +35,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Fill a new station once with the demo community and a demo admin login.
+        #[arg(long)]
+        demo: bool,
         #[command(flatten)]
         store: Store,
     },
@@ -57,6 +61,65 @@ enum Command {
         #[command(flatten)]
         store: Store,
     },
+    /// Admin accounts of the dashboard.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Imports into the station's registry.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Writes a ledger (台账) for an area and dates as CSV or XLSX.
+    Export {
+        /// visits, needs, referrals or checkins.
+        kind: String,
+        /// First day, YYYY-MM-DD (China time).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD, included.
+        #[arg(long)]
+        to: String,
+        /// Area path; the whole station when left out.
+        #[arg(long)]
+        area: Option<String>,
+        /// csv or xlsx (default: from the file name, else xlsx).
+        #[arg(long)]
+        format: Option<String>,
+        /// Replace names and phones with stable pseudonyms.
+        #[arg(long)]
+        pseudonymise: bool,
+        /// The file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Printable passes.
+    Passes {
+        #[command(subcommand)]
+        command: PassesCommand,
+    },
+    /// The station's pass-signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Copies the station's databases and key, consistently, into a new folder.
+    Backup {
+        /// The folder to create.
+        to: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Restores a backup into a new --data folder (with the server stopped).
+    Restore {
+        /// The backup folder.
+        from: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
     /// Revokes a device's token.
     Revoke {
         /// The device id.
@@ -67,10 +130,70 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates an admin (or sets a new password); with --area, a sub-admin limited to it.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// The password (at least 8 characters).
+        #[arg(long, env = "DOORSTEP_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// An area path the admin is limited to (repeat for several).
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Households and residents from a station's CSV sheet, with a report per bad row.
+    Residents {
+        file: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassesCommand {
+    /// Issues passes to an area's residents (a building's, a tag's) and writes the PDF.
+    Sheet {
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        building: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+        /// Days the passes are valid.
+        #[arg(long, default_value_t = 7)]
+        days: i64,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Makes a new signing key; with --retire-old, passes of the old keys stop working.
+    Rotate {
+        #[arg(long)]
+        retire_old: bool,
+        #[command(flatten)]
+        store: Store,
+    },
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // Quiet by default: the station syncs with itself every two seconds, and a request
+            // line for each would bury what matters. RUST_LOG=info shows them.
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -93,10 +216,15 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { listen, store } => {
+        Command::Serve {
+            listen,
+            demo,
+            store,
+        } => {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
+            let station = open_station(&store.data, demo)?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -104,8 +232,34 @@ async fn run(command: Command) -> Result<(), String> {
             tracing::info!(%addr, storage = st.kind(), "serving");
             // Tests and scripts read the address from the first line of stdout.
             println!("listening on {addr}");
-            doorstep_server::serve_on(listener, AppState::new(st), shutdown())
+            let app = AppState::new(st.clone());
+            let server = tokio::spawn(station::serve_on(
+                listener,
+                app,
+                station.clone(),
+                shutdown(),
+            ));
+            station
+                .enrol_self(st.as_ref(), &format!("http://{addr}"))
                 .await
+                .map_err(|e| e.to_string())?;
+            // The sync client's future is not Send: it gets a thread and runtime of its own.
+            let syncing = station.clone();
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(station::sync_loop(
+                        syncing,
+                        std::time::Duration::from_secs(2),
+                    )),
+                    Err(e) => tracing::error!(error = %e, "cannot start the station sync"),
+                }
+            });
+            server
+                .await
+                .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())
         }
         Command::Enrol {
@@ -134,8 +288,71 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("{code}");
+            println!("{}", doorstep_server::cli::terminal_qr(&code)?);
             Ok(())
         }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    name,
+                    password,
+                    areas,
+                    store,
+                },
+        } => cli::admin_create(&store.data, &name, &password, &areas),
+        Command::Import {
+            command: ImportCommand::Residents { file, store },
+        } => {
+            if cli::import_residents(&store.data, &file)? {
+                Ok(())
+            } else {
+                Err("some rows were refused (listed above); the others are stored".into())
+            }
+        }
+        Command::Export {
+            kind,
+            from,
+            to,
+            area,
+            format,
+            pseudonymise,
+            output,
+            store,
+        } => cli::export(
+            &store.data,
+            &cli::ExportArgs {
+                kind: &kind,
+                area: area.as_deref(),
+                from: &from,
+                to: &to,
+                format: format.as_deref(),
+                pseudonymise,
+                output: &output,
+            },
+        ),
+        Command::Passes {
+            command:
+                PassesCommand::Sheet {
+                    area,
+                    building,
+                    tag,
+                    days,
+                    output,
+                    store,
+                },
+        } => cli::passes_sheet(
+            &store.data,
+            &area,
+            building.as_deref(),
+            tag.as_deref(),
+            days,
+            &output,
+        ),
+        Command::Keys {
+            command: KeysCommand::Rotate { retire_old, store },
+        } => cli::keys_rotate(&store.data, retire_old),
+        Command::Backup { to, store } => cli::backup(&store.data, &to, store.database.is_some()),
+        Command::Restore { from, store } => cli::restore(&store.data, &from),
         Command::Revoke { device, store } => {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
@@ -152,6 +369,40 @@ async fn run(command: Command) -> Result<(), String> {
             }
         }
     }
+}
+
+/// Demo admin login printed on a demo start.
+const DEMO_ADMIN: (&str, &str) = ("admin", "doorstep-demo");
+
+/// Opens the station in `data`; with `demo`, a new station is first filled with the
+/// demo community and given the demo admin.
+fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Station>, String> {
+    let fresh = !data.join("station.db").exists();
+    if demo && fresh {
+        let key = station::store_key(data).map_err(|e| e.to_string())?;
+        eprintln!("doorstep: making the demo community (once)...");
+        let r = demo::fill(&data.join("station.db"), &key, SystemClock.now_ms())
+            .map_err(|e| format!("demo: {e}"))?;
+        eprintln!(
+            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins",
+            r.residents, r.visits, r.needs, r.referrals, r.check_ins
+        );
+    }
+    let station = Station::open(data).map_err(|e| e.to_string())?;
+    if demo {
+        let admins = station.admins.count().map_err(|e| e.to_string())?;
+        if admins == 0 {
+            station
+                .admins
+                .put(DEMO_ADMIN.0, DEMO_ADMIN.1, &[], SystemClock.now_ms())
+                .map_err(|e| e.to_string())?;
+        }
+        eprintln!(
+            "doorstep: demo admin login: {} / {}",
+            DEMO_ADMIN.0, DEMO_ADMIN.1
+        );
+    }
+    Ok(std::sync::Arc::new(station))
 }
 
 async fn shutdown() {

@@ -1,0 +1,532 @@
+//! Station figures and ledger tables: read-only summaries over the registry, visits and
+//! check-ins for the station dashboard and its exports. Codes, not sentences: the
+//! dashboard puts the words on them.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, Connection};
+
+use crate::error::{Error, Result};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// A count for one code (a tag, a category, an outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeCount {
+    pub code: String,
+    pub count: u64,
+}
+
+/// Open needs of one category and urgency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedCount {
+    pub category: String,
+    pub urgency: String,
+    pub count: u64,
+}
+
+/// Check-ins at one site in one local hour of the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteHour {
+    pub site: String,
+    pub hour: u32,
+    pub count: u64,
+}
+
+/// Check-ins at one site and lane on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneCount {
+    pub site: String,
+    pub lane: String,
+    pub count: u64,
+}
+
+/// The station's day at a glance, for one area (and below) or the whole station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Local day, `YYYY-MM-DD`.
+    pub day: String,
+    pub residents: u64,
+    pub residents_by_tag: Vec<CodeCount>,
+    pub visits_today: u64,
+    /// The last seven local days, today included.
+    pub visits_week: u64,
+    /// Open and in-progress needs.
+    pub open_needs: Vec<NeedCount>,
+    /// Referrals sent or accepted, not done or declined.
+    pub referrals_open: u64,
+    /// Today's admitted scans (priority included), station-wide.
+    pub check_ins_by_hour: Vec<SiteHour>,
+}
+
+/// The local day and its start (ms since epoch) of an instant.
+pub fn day_bounds(at_ms: i64, utc_offset_minutes: i32) -> (String, i64) {
+    let off = utc_offset_minutes as i64 * 60_000;
+    let start = (at_ms + off).div_euclid(DAY_MS) * DAY_MS - off;
+    (crate::checkin::local_day(at_ms, utc_offset_minutes), start)
+}
+
+/// The ids of areas at `area_id` and below, as a JSON array for `json_each`; `None`
+/// means every area.
+pub fn areas_under(conn: &Connection, area_id: Option<&str>) -> Result<Option<String>> {
+    let Some(area_id) = area_id else {
+        return Ok(None);
+    };
+    let path: Option<String> = conn
+        .query_row(
+            "SELECT path FROM area WHERE id = ?1 AND _deleted = 0",
+            [area_id],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let path = path.ok_or_else(|| Error::not_found("area", area_id))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM area WHERE _deleted = 0
+         AND (path = ?1 OR (path >= ?1 || '/' AND path < ?1 || '0'))",
+    )?;
+    let ids: BTreeSet<String> = stmt
+        .query_map([&path], |r| r.get::<_, String>(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(Some(
+        serde_json::to_string(&ids).expect("strings serialise"),
+    ))
+}
+
+/// `AND <col> IN (the areas)` when scoped; the areas JSON is bound as parameter `idx`
+/// either way, so every query binds the same values.
+fn area_clause(areas: &Option<String>, col: &str, idx: u8) -> String {
+    match areas {
+        Some(_) => format!(" AND {col} IN (SELECT value FROM json_each(?{idx}))"),
+        None => format!(" AND ?{idx} IS NULL"),
+    }
+}
+
+/// The overview of the station, or of `area_id` and below.
+pub fn overview(
+    conn: &Connection,
+    area_id: Option<&str>,
+    now_ms: i64,
+    utc_offset_minutes: i32,
+) -> Result<Overview> {
+    let areas = areas_under(conn, area_id)?;
+    let (day, today) = day_bounds(now_ms, utc_offset_minutes);
+    let week = today - 6 * DAY_MS;
+    // By tag combination first (a few hundred), then by tag here: one pass over a
+    // covering index instead of expanding every resident's JSON in SQL.
+    let sql = match areas {
+        None => "SELECT tags, count(*) FROM resident WHERE _deleted = 0 AND ?1 IS NULL
+                 GROUP BY tags"
+            .to_string(),
+        Some(_) => "SELECT r.tags, count(*) FROM household h JOIN resident r
+                      ON r.household_id = h.id
+                    WHERE h.area_id IN (SELECT value FROM json_each(?1))
+                      AND h._deleted = 0 AND r._deleted = 0
+                    GROUP BY r.tags"
+            .to_string(),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let combos = stmt
+        .query_map(params![areas], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut residents = 0u64;
+    let mut by_tag: std::collections::BTreeMap<String, u64> = Default::default();
+    for (tags, n) in combos {
+        residents += n;
+        for t in tags
+            .as_deref()
+            .map(crate::registry::store::decode_tags)
+            .unwrap_or_default()
+        {
+            *by_tag.entry(t.code()).or_default() += n;
+        }
+    }
+    let mut residents_by_tag: Vec<CodeCount> = by_tag
+        .into_iter()
+        .map(|(code, count)| CodeCount { code, count })
+        .collect();
+    residents_by_tag.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+    let va = area_clause(&areas, "area_id", 3);
+    let va1 = area_clause(&areas, "area_id", 1);
+    let visits_between = |from: i64| -> Result<u64> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*) FROM visit WHERE _deleted = 0 AND supersedes IS NULL
+                 AND finished_at >= ?1 AND finished_at < ?2{va}"
+            ),
+            params![from, today + DAY_MS, areas],
+            |r| r.get::<_, i64>(0).map(|n| n as u64),
+        )?)
+    };
+    let visits_today = visits_between(today)?;
+    let visits_week = visits_between(week)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT category, urgency, count(*) FROM need
+         WHERE _deleted = 0 AND status IN ('open', 'in_progress'){va}
+         GROUP BY category, urgency ORDER BY category, urgency",
+        va = va1
+    ))?;
+    let open_needs = stmt
+        .query_map(params![areas], |r| {
+            Ok(NeedCount {
+                category: r.get(0)?,
+                urgency: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let referrals_open: u64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM referral WHERE _deleted = 0
+             AND status IN ('sent', 'accepted'){va1}"
+        ),
+        params![areas],
+        |r| r.get::<_, i64>(0).map(|n| n as u64),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT site, ((at + ?2) % 86400000) / 3600000 AS hour, count(*) FROM check_in
+         WHERE _deleted = 0 AND day = ?1 AND outcome IN ('admitted', 'priority')
+         GROUP BY site, hour ORDER BY site, hour",
+    )?;
+    let check_ins_by_hour = stmt
+        .query_map(params![day, utc_offset_minutes as i64 * 60_000], |r| {
+            Ok(SiteHour {
+                site: r.get(0)?,
+                hour: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Overview {
+        day,
+        residents,
+        residents_by_tag,
+        visits_today,
+        visits_week,
+        open_needs,
+        referrals_open,
+        check_ins_by_hour,
+    })
+}
+
+/// Makes the indexes the station's figures read by. Only the station's store needs
+/// them (phones never ask for these figures), so they are made there at open rather
+/// than in a migration every phone would run.
+pub fn prepare_station(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS station_resident_tags ON resident(_deleted, tags);
+         CREATE INDEX IF NOT EXISTS station_need_open
+             ON need(status, area_id, category, urgency, _deleted);
+         CREATE INDEX IF NOT EXISTS station_visit_finished
+             ON visit(finished_at, area_id, supersedes, _deleted);
+         CREATE INDEX IF NOT EXISTS station_check_in_day
+             ON check_in(day, outcome, site, at, lane, _deleted);",
+    )?;
+    Ok(())
+}
+
+/// Scans on a day per site and lane (every outcome counted under its lane).
+pub fn lane_counts(conn: &Connection, day: &str) -> Result<Vec<LaneCount>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT site, coalesce(lane, 'home'), count(*) FROM check_in
+         WHERE _deleted = 0 AND day = ?1 AND outcome IN ('admitted', 'priority')
+         GROUP BY site, lane ORDER BY site, lane",
+    )?;
+    let rows = stmt
+        .query_map([day], |r| {
+            Ok(LaneCount {
+                site: r.get(0)?,
+                lane: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Ids of sealed tubes still waiting for a lab result, oldest first.
+pub fn tubes_awaiting(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tube WHERE _deleted = 0 AND status = 'sealed'
+         AND (result IS NULL OR result = 'pending') ORDER BY sealed_at, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<Vec<String>, _>>()?;
+    Ok(rows)
+}
+
+/// Ids of tubes that came back positive, newest result first.
+pub fn tubes_positive(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tube WHERE _deleted = 0 AND result = 'positive'
+         ORDER BY result_at DESC, id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<Vec<String>, _>>()?;
+    Ok(rows)
+}
+
+/// What a ledger table holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    Visits,
+    Needs,
+    Referrals,
+    CheckIns,
+}
+
+impl LedgerKind {
+    /// Every kind.
+    pub const ALL: [LedgerKind; 4] = [
+        LedgerKind::Visits,
+        LedgerKind::Needs,
+        LedgerKind::Referrals,
+        LedgerKind::CheckIns,
+    ];
+
+    /// The kind's code, as in URLs and file names.
+    pub fn code(self) -> &'static str {
+        match self {
+            LedgerKind::Visits => "visits",
+            LedgerKind::Needs => "needs",
+            LedgerKind::Referrals => "referrals",
+            LedgerKind::CheckIns => "checkins",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(code: &str) -> Option<LedgerKind> {
+        LedgerKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// A ledger table: column codes, and rows of text cells. `person` lists the columns
+/// that name a person (name, phone), which a pseudonymised export replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerTable {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+    /// Indices of the name column and the phone column.
+    pub name_col: Option<usize>,
+    pub phone_col: Option<usize>,
+}
+
+/// The rows of one kind for an area (and below, or the whole station) between two
+/// instants, oldest first. Check-ins carry no area and are station-wide.
+pub fn ledger_table(
+    conn: &Connection,
+    kind: LedgerKind,
+    area_id: Option<&str>,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<LedgerTable> {
+    if until_ms < from_ms {
+        return Err(Error::invalid(format!(
+            "the range ends ({until_ms}) before it starts ({from_ms})"
+        )));
+    }
+    let areas = areas_under(conn, area_id)?;
+    let person = "LEFT JOIN resident r ON r.id = x.resident_id
+                  LEFT JOIN household h ON h.id = x.household_id
+                  LEFT JOIN area a ON a.id = x.area_id";
+    let (sql, columns, name_col, phone_col): (String, Vec<&'static str>, _, _) = match kind {
+        LedgerKind::Visits => (
+            format!(
+                "SELECT x.id, x.finished_at, a.path, h.address, coalesce(h.unit, ''),
+                        coalesce(r.name, ''), coalesce(r.phone, h.phone, ''), x.template_id,
+                        x.outcome, coalesce(x.note, ''), x.worker
+                 FROM visit x {person}
+                 WHERE x._deleted = 0 AND x.finished_at >= ?1 AND x.finished_at < ?2{}
+                 ORDER BY x.finished_at, x.id",
+                area_clause(&areas, "x.area_id", 3)
+            ),
+            vec![
+                "id", "at", "area", "address", "unit", "name", "phone", "template", "outcome",
+                "note", "worker",
+            ],
+            Some(5),
+            Some(6),
+        ),
+        LedgerKind::Needs => (
+            format!(
+                "SELECT x.id, x.raised_at, a.path, h.address, coalesce(h.unit, ''),
+                        coalesce(r.name, ''), coalesce(r.phone, h.phone, ''), x.category,
+                        x.urgency, x.status, coalesce(x.details, ''), coalesce(x.drug, ''),
+                        x.raised_by
+                 FROM need x {person}
+                 WHERE x._deleted = 0 AND x.raised_at >= ?1 AND x.raised_at < ?2{}
+                 ORDER BY x.raised_at, x.id",
+                area_clause(&areas, "x.area_id", 3)
+            ),
+            vec![
+                "id",
+                "at",
+                "area",
+                "address",
+                "unit",
+                "name",
+                "phone",
+                "category",
+                "urgency",
+                "status",
+                "details",
+                "drug",
+                "raised_by",
+            ],
+            Some(5),
+            Some(6),
+        ),
+        LedgerKind::Referrals => (
+            format!(
+                "SELECT x.id, x.created_at, a.path, h.address, coalesce(h.unit, ''),
+                        coalesce(r.name, ''), coalesce(r.phone, h.phone, ''), x.category,
+                        x.target, coalesce(x.target_name, ''), x.status,
+                        coalesce(x.note, ''), x.created_by
+                 FROM referral x {person}
+                 WHERE x._deleted = 0 AND x.created_at >= ?1 AND x.created_at < ?2{}
+                 ORDER BY x.created_at, x.id",
+                area_clause(&areas, "x.area_id", 3)
+            ),
+            vec![
+                "id",
+                "at",
+                "area",
+                "address",
+                "unit",
+                "name",
+                "phone",
+                "category",
+                "target",
+                "target_name",
+                "status",
+                "note",
+                "created_by",
+            ],
+            Some(5),
+            Some(6),
+        ),
+        LedgerKind::CheckIns => (
+            // A pass names its resident only by reference; the station knows whom.
+            "SELECT x.id, x.at, x.site, coalesce(x.lane, 'home'), x.outcome,
+                    coalesce(x.queue_no, ''), coalesce(r.name, ''), coalesce(r.phone, ''),
+                    coalesce(x.tube_id, '')
+             FROM check_in x
+             LEFT JOIN pass_subject ps ON ps.id = x.resident_ref
+             LEFT JOIN resident r ON r.id = ps.resident_id
+             WHERE x._deleted = 0 AND x.at >= ?1 AND x.at < ?2 AND ?3 IS NULL
+             ORDER BY x.at, x.id"
+                .to_string(),
+            vec![
+                "id", "at", "site", "lane", "outcome", "queue_no", "name", "phone", "tube",
+            ],
+            Some(6),
+            Some(7),
+        ),
+    };
+    // Check-ins are station-wide: the area filter does not apply to them.
+    let bound_areas = if kind == LedgerKind::CheckIns {
+        None
+    } else {
+        areas
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let n = columns.len();
+    let rows = stmt
+        .query_map(params![from_ms, until_ms, bound_areas], |r| {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i)?;
+                row.push(match v {
+                    rusqlite::types::Value::Null => String::new(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Real(f) => f.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Blob(_) => String::new(),
+                });
+            }
+            Ok(row)
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(LedgerTable {
+        columns,
+        rows,
+        name_col,
+        phone_col,
+    })
+}
+
+/// The id of the building called `name` in an area or below it, if there is one.
+pub fn building_id(conn: &Connection, area_id: &str, name: &str) -> Result<Option<String>> {
+    let areas = areas_under(conn, Some(area_id))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM building WHERE name = ?2 AND _deleted = 0
+         AND area_id IN (SELECT value FROM json_each(?1)) ORDER BY id LIMIT 1",
+    )?;
+    let mut rows = stmt.query(params![areas, name.trim()])?;
+    Ok(match rows.next()? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    })
+}
+
+/// Live residents with their household and tags, by id, `limit` after `after`: a way to
+/// walk the registry in pages.
+pub fn residents_page(
+    conn: &Connection,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<(String, String, Vec<crate::registry::Tag>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, household_id, tags FROM resident WHERE _deleted = 0 AND id > ?1
+         ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![after, limit], |r| {
+            let tags: Option<String> = r.get(2)?;
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                tags.as_deref()
+                    .map(crate::registry::store::decode_tags)
+                    .unwrap_or_default(),
+            ))
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// A device whose ops reached this store from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSeen {
+    pub device: String,
+    pub user: String,
+    pub ops: u64,
+    /// When its newest op was written, by its clock.
+    pub last_at_ms: i64,
+}
+
+/// Every other device and user whose ops this store holds, most recent first.
+pub fn devices_seen(conn: &Connection) -> Result<Vec<DeviceSeen>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device, user, count(*), max(hlc) FROM op_log WHERE local = 0
+         GROUP BY device, user ORDER BY max(hlc) DESC",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(DeviceSeen {
+                device: r.get(0)?,
+                user: r.get(1)?,
+                ops: r.get::<_, i64>(2)? as u64,
+                last_at_ms: crate::log::Hlc::from_i64(r.get(3)?).wall_ms(),
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

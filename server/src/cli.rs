@@ -1,0 +1,268 @@
+//! The admin commands of `doorstep` that work on the station's store: admins, registry
+//! import, ledger exports, pass sheets, key rotation, backup and restore. Each returns
+//! a one-line error for the terminal.
+
+use std::path::Path;
+use std::time::Duration;
+
+use doorstep_core::registry::Area;
+use doorstep_core::stats::LedgerKind;
+use doorstep_core::{Clock, SystemClock};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::export::{self, Format};
+use crate::station::Station;
+
+fn now() -> i64 {
+    SystemClock.now_ms()
+}
+
+fn open(data: &Path) -> Result<Station, String> {
+    Station::open(data).map_err(|e| e.to_string())
+}
+
+/// The area at `path`, or a clear error.
+pub fn area_by_path(station: &Station, path: &str) -> Result<Area, String> {
+    let path = path.trim().trim_matches('/');
+    station
+        .core
+        .areas()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| format!("no area {path:?} in the registry"))
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(msg.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// `doorstep admin create`: an admin, or a sub-admin limited to areas.
+pub fn admin_create(
+    data: &Path,
+    name: &str,
+    password: &str,
+    areas: &[String],
+) -> Result<(), String> {
+    let station = open(data)?;
+    for a in areas {
+        area_by_path(&station, a)?;
+    }
+    let areas: Vec<String> = areas
+        .iter()
+        .map(|a| a.trim().trim_matches('/').to_string())
+        .collect();
+    let admin = station
+        .admins
+        .put(name, password, &areas, now())
+        .map_err(|e| e.to_string())?;
+    if admin.areas.is_empty() {
+        println!("admin {} may see the whole station", admin.name);
+    } else {
+        println!("admin {} may see {}", admin.name, admin.areas.join(", "));
+    }
+    Ok(())
+}
+
+/// `doorstep import residents FILE`: the registry import with its per-row report.
+pub fn import_residents(data: &Path, file: &Path) -> Result<bool, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let station = open(data)?;
+    let bar = spinner(&format!("importing {}", file.display()));
+    let report = station.core.import_csv(&bytes).map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    let report = report?;
+    println!(
+        "households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
+        report.households_added,
+        report.residents_added,
+        report.residents_updated,
+        report.unchanged,
+        report.errors.len()
+    );
+    for e in &report.errors {
+        println!("line {}, {}: {}", e.line, e.column, e.reason);
+    }
+    Ok(report.errors.is_empty())
+}
+
+/// What `doorstep export` writes.
+pub struct ExportArgs<'a> {
+    pub kind: &'a str,
+    pub area: Option<&'a str>,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub format: Option<&'a str>,
+    pub pseudonymise: bool,
+    pub output: &'a Path,
+}
+
+/// `doorstep export`: a ledger to a CSV or XLSX file, with a progress bar.
+pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
+    let kind = LedgerKind::parse(a.kind).ok_or_else(|| {
+        format!(
+            "ledger {:?} is unknown (visits, needs, referrals, checkins)",
+            a.kind
+        )
+    })?;
+    let format = match a.format {
+        Some(f) => Format::parse(f).ok_or_else(|| format!("format {f:?} is not csv or xlsx"))?,
+        None if a.output.extension().is_some_and(|e| e == "csv") => Format::Csv,
+        None => Format::Xlsx,
+    };
+    let station = open(data)?;
+    let area = a.area.map(|p| area_by_path(&station, p)).transpose()?;
+    let bar = spinner("reading the ledger");
+    let table = export::table(
+        &station,
+        kind,
+        area.as_ref().map(|a| a.id.as_str()),
+        a.from,
+        a.to,
+        a.pseudonymise,
+    )
+    .map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    let table = table?;
+    let bar = ProgressBar::new(table.rows.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({elapsed})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message("writing");
+    let bytes = match format {
+        Format::Csv => export::csv(&table),
+        Format::Xlsx => export::xlsx(&table, kind.code(), &|n| bar.set_position(n)),
+    }
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    std::fs::write(a.output, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", a.output.display()))?;
+    println!("{} rows to {}", table.rows.len(), a.output.display());
+    Ok(())
+}
+
+/// `doorstep passes sheet`: passes for an area (a building, a tag) as a PDF to print.
+pub fn passes_sheet(
+    data: &Path,
+    area: &str,
+    building: Option<&str>,
+    tag: Option<&str>,
+    days: i64,
+    output: &Path,
+) -> Result<(), String> {
+    let station = open(data)?;
+    let area = area_by_path(&station, area)?;
+    let bar = spinner("issuing and drawing passes");
+    let pdf = station
+        .sheet(Some(&area), building, tag, days, now())
+        .map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    let pdf = pdf?;
+    std::fs::write(output, &pdf).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    println!("pass sheet for {} to {}", area.path, output.display());
+    Ok(())
+}
+
+/// `doorstep keys rotate`: a new signing key; passes already printed stay valid under
+/// the old keys until those are retired.
+pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
+    let station = open(data)?;
+    let old = station.core.trusted_keys().map_err(|e| e.to_string())?;
+    let key = station.core.new_signing_key().map_err(|e| e.to_string())?;
+    println!("new signing key {}", key.key_id);
+    if retire_old {
+        for k in old
+            .iter()
+            .filter(|k| k.can_sign && k.retired_at_ms.is_none())
+        {
+            station
+                .core
+                .retire_key(&k.key_id)
+                .map_err(|e| e.to_string())?;
+            println!("retired key {}", k.key_id);
+        }
+    }
+    Ok(())
+}
+
+/// The files a backup holds, all SQLite databases of the data folder.
+const DATABASES: &[&str] = &["station.db", "admin.db", "doorstep.db"];
+
+/// `doorstep backup DIR`: a consistent copy of each database, taken while the server
+/// runs (SQLite's `VACUUM INTO`), and the station key.
+pub fn backup(data: &Path, to: &Path, postgres: bool) -> Result<(), String> {
+    if to.exists() {
+        return Err(format!(
+            "{} exists already; choose a new name",
+            to.display()
+        ));
+    }
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let key = crate::station::store_key(data).map_err(|e| e.to_string())?;
+    let bar = spinner("backing up");
+    for name in DATABASES {
+        let src = data.join(name);
+        if !src.exists() || (postgres && *name == "doorstep.db") {
+            continue;
+        }
+        let conn = if *name == "station.db" {
+            doorstep_core::store::open(&src, &key).map_err(|e| e.to_string())?
+        } else {
+            rusqlite::Connection::open(&src).map_err(|e| e.to_string())?
+        };
+        conn.execute("VACUUM INTO ?1", [to.join(name).to_string_lossy()])
+            .map_err(|e| format!("cannot back up {name}: {e}"))?;
+    }
+    std::fs::copy(data.join("station.key"), to.join("station.key"))
+        .map_err(|e| format!("cannot copy the station key: {e}"))?;
+    bar.finish_and_clear();
+    println!("backup in {}", to.display());
+    if postgres {
+        println!("the sync storage is in PostgreSQL: back it up with pg_dump");
+    }
+    Ok(())
+}
+
+/// `doorstep restore DIR`: puts a backup into an empty data folder (stop the server
+/// first).
+pub fn restore(data: &Path, from: &Path) -> Result<(), String> {
+    if !from.join("station.key").exists() || !from.join("station.db").exists() {
+        return Err(format!(
+            "{} is not a doorstep backup (no station.key and station.db)",
+            from.display()
+        ));
+    }
+    if data.join("station.db").exists() {
+        return Err(format!(
+            "{} already holds a station; restore into a new --data folder",
+            data.display()
+        ));
+    }
+    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    for name in DATABASES.iter().chain(["station.key"].iter()) {
+        let src = from.join(name);
+        if src.exists() {
+            std::fs::copy(&src, data.join(name))
+                .map_err(|e| format!("cannot restore {name}: {e}"))?;
+        }
+    }
+    // Check the copy opens with its key before saying so.
+    open(data)?;
+    println!("restored into {}", data.display());
+    Ok(())
+}
+
+/// A code as a QR code drawn in the terminal.
+pub fn terminal_qr(text: &str) -> Result<String, String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| format!("qr: {e}"))?;
+    Ok(code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .build())
+}

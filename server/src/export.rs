@@ -1,0 +1,265 @@
+//! Ledger exports: visits, needs, referrals and check-ins for an area and a date range
+//! as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, optionally with names
+//! and phones replaced by stable pseudonyms for reports that leave the station.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use doorstep_core::stats::{LedgerKind, LedgerTable};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::station::i18n::column;
+use crate::station::pages::{chosen_area, fmt_time, viewer, Dash, PageError};
+use crate::station::{Station, StationError, StationResult, UTC_OFFSET_MINUTES};
+
+/// A file format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// Parses `csv` or `xlsx`.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// The start of a local day `YYYY-MM-DD`, ms since the epoch.
+pub fn day_start(day: &str) -> StationResult<i64> {
+    let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .map_err(|_| StationError::Invalid(format!("date {day:?} is not YYYY-MM-DD")))?;
+    Ok(d.and_hms_opt(0, 0, 0)
+        .expect("midnight exists every day")
+        .and_utc()
+        .timestamp_millis()
+        - UTC_OFFSET_MINUTES as i64 * 60_000)
+}
+
+/// The rows of a ledger for an area (or the station) from one local day to another,
+/// both included, pseudonymised when asked.
+pub fn table(
+    station: &Station,
+    kind: LedgerKind,
+    area_id: Option<&str>,
+    from_day: &str,
+    to_day: &str,
+    pseudo: bool,
+) -> StationResult<LedgerTable> {
+    let from = day_start(from_day)?;
+    let until = day_start(to_day)? + 86_400_000;
+    let mut t = station
+        .core
+        .read(|c| doorstep_core::stats::ledger_table(c, kind, area_id, from, until))?;
+    if pseudo {
+        let secret = station
+            .admins
+            .setting_or("pseudonym_secret", || crate::station::random_hex(32))?;
+        pseudonymise(&mut t, &secret);
+    }
+    Ok(t)
+}
+
+/// Replaces names and phones with pseudonyms that stay the same for the same person
+/// across exports of one station, and cannot be turned back without its secret.
+pub fn pseudonymise(t: &mut LedgerTable, secret: &str) {
+    for row in &mut t.rows {
+        if let Some(i) = t.name_col {
+            if !row[i].is_empty() {
+                row[i] = format!("居民{}", &digest(secret, "name", &row[i])[..8]);
+            }
+        }
+        if let Some(i) = t.phone_col {
+            if !row[i].is_empty() {
+                row[i] = format!("tel-{}", &digest(secret, "phone", &row[i])[..8]);
+            }
+        }
+    }
+}
+
+fn digest(secret: &str, kind: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(secret.as_bytes());
+    h.update([0]);
+    h.update(kind.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn heads(t: &LedgerTable) -> Vec<&'static str> {
+    t.columns.iter().map(|c| column(c)).collect()
+}
+
+fn cell(t: &LedgerTable, col: usize, v: &str) -> String {
+    if t.columns[col] == "at" {
+        v.parse::<i64>().map(fmt_time).unwrap_or_default()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The table as CSV: a UTF-8 BOM, Chinese column heads, one line per row.
+pub fn csv(t: &LedgerTable) -> StationResult<Vec<u8>> {
+    let mut out = Vec::with_capacity(3 + t.rows.len() * 120);
+    out.extend_from_slice("\u{feff}".as_bytes());
+    let mut w = csv_writer::Writer::new(out);
+    w.row(heads(t).iter().map(|s| s.to_string()));
+    for row in &t.rows {
+        w.row(row.iter().enumerate().map(|(i, v)| cell(t, i, v)));
+    }
+    Ok(w.into_inner())
+}
+
+/// The table as an XLSX workbook; `progress` hears how many rows are written.
+pub fn xlsx(t: &LedgerTable, sheet: &str, progress: &dyn Fn(u64)) -> StationResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format as Fmt, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| StationError::Io(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(err)?;
+    let bold = Fmt::new().set_bold();
+    for (c, h) in heads(t).iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, cell(t, c, v))
+                .map_err(err)?;
+        }
+        if r % 1000 == 999 {
+            progress(r as u64 + 1);
+        }
+    }
+    progress(t.rows.len() as u64);
+    wb.save_to_buffer().map_err(err)
+}
+
+/// A tiny CSV writer: quotes fields that need it.
+mod csv_writer {
+    pub struct Writer(Vec<u8>);
+    impl Writer {
+        pub fn new(out: Vec<u8>) -> Writer {
+            Writer(out)
+        }
+        pub fn row(&mut self, cells: impl Iterator<Item = String>) {
+            for (i, c) in cells.enumerate() {
+                if i > 0 {
+                    self.0.push(b',');
+                }
+                if c.contains([',', '"', '\n', '\r']) {
+                    self.0.push(b'"');
+                    self.0.extend_from_slice(c.replace('"', "\"\"").as_bytes());
+                    self.0.push(b'"');
+                } else {
+                    self.0.extend_from_slice(c.as_bytes());
+                }
+            }
+            self.0.extend_from_slice(b"\r\n");
+        }
+        pub fn into_inner(self) -> Vec<u8> {
+            self.0
+        }
+    }
+}
+
+/// The export form's query.
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub kind: String,
+    pub area: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub format: Option<String>,
+    pub pseudo: Option<String>,
+}
+
+/// `GET /export`: the file, for a signed-in admin and within their areas.
+pub async fn download(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let Some(kind) = LedgerKind::parse(&q.kind) else {
+        return PageError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "ledger {:?} is unknown (visits, needs, referrals, checkins)",
+                q.kind
+            ),
+        )
+        .into_response();
+    };
+    let format = match q.format.as_deref().map(Format::parse) {
+        None => Format::Xlsx,
+        Some(Some(f)) => f,
+        Some(None) => {
+            return PageError(StatusCode::BAD_REQUEST, "format must be csv or xlsx".into())
+                .into_response()
+        }
+    };
+    let area = match chosen_area(&dash, &v, q.area.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    // Check-ins carry no area: only the station admin exports them.
+    if kind == LedgerKind::CheckIns && !v.session.admin.is_station_admin() {
+        return PageError(
+            StatusCode::FORBIDDEN,
+            "check-ins are station-wide; only the station admin exports them".into(),
+        )
+        .into_response();
+    }
+    let pseudo = q
+        .pseudo
+        .as_deref()
+        .is_some_and(|p| p == "1" || p == "on" || p == "true");
+    let built = tokio::task::block_in_place(|| {
+        let t = table(
+            &dash.station,
+            kind,
+            area.as_ref().map(|a| a.id.as_str()),
+            &q.from,
+            &q.to,
+            pseudo,
+        )?;
+        match format {
+            Format::Csv => csv(&t),
+            Format::Xlsx => xlsx(&t, kind.code(), &|_| {}),
+        }
+    });
+    let bytes = match built {
+        Ok(b) => b,
+        Err(e) => return PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let (mime, ext) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let name = format!("{}-{}-{}.{ext}", kind.code(), q.from.trim(), q.to.trim());
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,858 @@
+//! The dashboard: server-rendered pages over the station's store, with a login, a
+//! session cookie (HttpOnly, SameSite=Strict) and a CSRF token on every form.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use doorstep_core::registry::{Area, Tag};
+use doorstep_core::stats::{self, LedgerKind};
+use doorstep_core::sync::Role;
+use doorstep_core::visits::{DueQuery, DueTier, ReferralQuery};
+use doorstep_core::Clock;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::Deserialize;
+
+use super::auth::Session;
+use super::i18n::{label, Lang};
+use super::{Station, UTC_OFFSET_MINUTES};
+use crate::sync::enrol::{self, CodeRequest};
+use crate::AppState;
+
+const SESSION_COOKIE: &str = "ds_session";
+const LOGIN_COOKIE: &str = "ds_login";
+const LANG_COOKIE: &str = "ds_lang";
+const DAY_MS: i64 = 86_400_000;
+
+/// What dashboard handlers share.
+#[derive(Clone)]
+pub struct Dash {
+    pub app: AppState,
+    pub station: Arc<Station>,
+}
+
+/// The dashboard's routes.
+pub fn routes(dash: Dash) -> Router {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(set_lang))
+        .route("/area", get(area_page))
+        .route("/checkin", get(checkin_page))
+        .route("/deliveries", get(deliveries_page))
+        .route("/devices", get(devices_page))
+        .route("/devices/enrol", post(devices_enrol))
+        .route("/devices/revoke", post(devices_revoke))
+        .route("/passes", get(passes_page))
+        .route("/passes/sheet", post(passes_sheet))
+        .route("/exports", get(exports_page))
+        .route("/export", get(crate::export::download))
+        .with_state(dash)
+}
+
+/// A page-level failure: shown as a short HTML page with its status.
+#[derive(Debug)]
+pub struct PageError(pub StatusCode, pub String);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = html! { (DOCTYPE) html { head { meta charset="utf-8"; title { "Doorstep" } }
+        body { h1 { (self.0.as_u16()) } p.error { (self.1) } p { a href="/" { "←" } } } } };
+        (self.0, body).into_response()
+    }
+}
+
+impl From<doorstep_core::Error> for PageError {
+    fn from(e: doorstep_core::Error) -> Self {
+        let status = match &e {
+            doorstep_core::Error::Invalid(_) => StatusCode::BAD_REQUEST,
+            doorstep_core::Error::NotFound { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        PageError(status, e.to_string())
+    }
+}
+
+impl From<super::StationError> for PageError {
+    fn from(e: super::StationError) -> Self {
+        PageError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn now(dash: &Dash) -> i64 {
+    dash.app.clock.now_ms()
+}
+
+/// Who is asking and in which language; a request without a live session is sent to
+/// the login page.
+pub struct Viewer {
+    pub session: Session,
+    pub lang: Lang,
+}
+
+/// The signed-in viewer, or the response that sends them to log in.
+pub fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
+    let lang = Lang::from_cookie(cookie(headers, LANG_COOKIE));
+    let session = cookie(headers, SESSION_COOKIE)
+        .map(|t| dash.station.admins.session(t, now(dash)))
+        .transpose()
+        .map_err(|e| Box::new(PageError::from(e).into_response()))?
+        .flatten();
+    match session {
+        Some(session) => Ok(Viewer { session, lang }),
+        None => Err(Box::new(Redirect::to("/login").into_response())),
+    }
+}
+
+/// Checks a form's CSRF token against the session's.
+pub fn check_csrf(v: &Viewer, token: Option<&str>) -> Result<(), Box<Response>> {
+    match token {
+        Some(t) if !t.is_empty() && t == v.session.csrf => Ok(()),
+        _ => Err(Box::new(
+            PageError(
+                StatusCode::FORBIDDEN,
+                "the form's CSRF token is missing or wrong; reload the page".into(),
+            )
+            .into_response(),
+        )),
+    }
+}
+
+/// The areas the viewer may see, by path.
+pub fn visible_areas(dash: &Dash, v: &Viewer) -> Result<Vec<Area>, PageError> {
+    let mut areas = dash.station.core.areas()?;
+    areas.retain(|a| v.session.admin.may_see(&a.path));
+    areas.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(areas)
+}
+
+/// The area a request asks for, checked against the viewer's; `None` (whole station)
+/// only for a station admin, a sub-admin gets their first area.
+pub fn chosen_area(
+    dash: &Dash,
+    v: &Viewer,
+    asked: Option<&str>,
+) -> Result<Option<Area>, PageError> {
+    let areas = visible_areas(dash, v)?;
+    match asked.filter(|a| !a.is_empty()) {
+        Some(id) => areas
+            .into_iter()
+            .find(|a| a.id == id)
+            .map(Some)
+            .ok_or_else(|| {
+                PageError(
+                    StatusCode::FORBIDDEN,
+                    format!("area {id} is not one of yours"),
+                )
+            }),
+        None if v.session.admin.is_station_admin() => Ok(None),
+        None => Ok(areas.into_iter().next()),
+    }
+}
+
+fn layout(v: &Viewer, title: &str, active: &str, body: Markup) -> Markup {
+    let l = v.lang;
+    let nav: [(&str, &str, &str); 7] = [
+        ("/", "总览", "Overview"),
+        ("/area", "走访与需求", "Visits & needs"),
+        ("/deliveries", "物资配送", "Deliveries"),
+        ("/checkin", "核酸检测", "Check-in"),
+        ("/devices", "设备", "Devices"),
+        ("/passes", "通行码", "Passes"),
+        ("/exports", "台账导出", "Exports"),
+    ];
+    html! {
+        (DOCTYPE)
+        html lang=(l.html()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Doorstep" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    strong { "Doorstep " (l.t("社区工作站", "station")) }
+                    nav { @for (href, zh, en) in nav {
+                        a href=(href) class=[(href == active).then_some("on")] { (l.t(zh, en)) }
+                    } }
+                    span.me {
+                        (v.session.admin.name) " · "
+                        a href="/lang?to=zh" { "中文" } " | " a href="/lang?to=en" { "English" }
+                        form method="post" action="/logout" style="display:inline" {
+                            input type="hidden" name="csrf" value=(v.session.csrf);
+                            button { (l.t("退出", "Log out")) }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222}
+header{background:#b71c1c;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:center}
+header a{color:#fff;margin-right:.6em}header a.on{text-decoration:underline;font-weight:bold}
+header .me{margin-left:auto}main{padding:1em;max-width:1100px}
+table{border-collapse:collapse;margin:.5em 0 1.5em;max-width:100%;display:block;overflow-x:auto}
+td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}th{background:#f5f5f5}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:9em}
+.card b{display:block;font-size:1.8em}.error{color:#b71c1c}
+form.box{border:1px solid #ddd;padding:1em;margin:1em 0;max-width:32em}form.box label{display:block;margin:.4em 0}
+input,select,button{font-size:1em;padding:.3em}";
+
+fn area_select(areas: &[Area], chosen: Option<&Area>, all: Option<&str>) -> Markup {
+    html! {
+        select name="area" {
+            @if let Some(all) = all { option value="" { (all) } }
+            @for a in areas {
+                option value=(a.id) selected[chosen.map(|c| c.id == a.id).unwrap_or(false)] { (a.path) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AreaQuery {
+    pub area: Option<String>,
+}
+
+async fn overview(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    render(overview_body(&dash, &v, q.area.as_deref()))
+}
+
+fn render(r: Result<Markup, PageError>) -> Response {
+    match r {
+        Ok(m) => m.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, PageError> {
+    let l = v.lang;
+    let area = chosen_area(dash, v, area)?;
+    let areas = visible_areas(dash, v)?;
+    let o = dash.station.core.read(|c| {
+        stats::overview(
+            c,
+            area.as_ref().map(|a| a.id.as_str()),
+            now(dash),
+            UTC_OFFSET_MINUTES,
+        )
+    })?;
+    let open_total: u64 = o.open_needs.iter().map(|n| n.count).sum();
+    let all = v
+        .session
+        .admin
+        .is_station_admin()
+        .then(|| l.t("全站", "Whole station"));
+    let body = html! {
+        form method="get" action="/" { (area_select(&areas, area.as_ref(), all)) " " button { (l.t("查看", "Show")) } }
+        p { (l.t("日期", "Day")) " " span #day { (o.day) } }
+        div.cards {
+            div.card { (l.t("居民", "Residents")) b #residents { (o.residents) } }
+            div.card { (l.t("今日走访", "Visits today")) b #visits-today { (o.visits_today) } }
+            div.card { (l.t("近7日走访", "Visits this week")) b #visits-week { (o.visits_week) } }
+            div.card { (l.t("待解决需求", "Open needs")) b #open-needs { (open_total) } }
+            div.card { (l.t("转介未办结", "Referrals open")) b #referrals-open { (o.referrals_open) } }
+        }
+        h2 { (l.t("重点人群", "Residents by tag")) }
+        table #tags { tr { th { (l.t("标签", "Tag")) } th { (l.t("人数", "Residents")) } }
+            @for t in &o.residents_by_tag { tr data-code=(t.code) { td { (label(l, &t.code)) } td.num { (t.count) } } } }
+        h2 { (l.t("待解决需求（按类别和紧急程度）", "Open needs by category and urgency")) }
+        table #needs { tr { th { (l.t("类别", "Category")) } th { (l.t("紧急程度", "Urgency")) } th { (l.t("数量", "Count")) } }
+            @for n in &o.open_needs { tr data-code=(format!("{}/{}", n.category, n.urgency)) {
+                td { (label(l, &n.category)) } td { (label(l, &n.urgency)) } td.num { (n.count) } } } }
+        h2 { (l.t("物资需求", "Requests outstanding")) }
+        p { (l.t("物资配送模块尚未接入本站点。", "The deliveries module is not part of this station build yet.")) }
+        h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
+        table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
+            @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
+    };
+    Ok(layout(v, l.t("总览", "Overview"), "/", body))
+}
+
+async fn area_page(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    render(area_body(&dash, &v, q.area.as_deref()))
+}
+
+fn tier_code(t: DueTier) -> &'static str {
+    match t {
+        DueTier::Life => "life",
+        DueTier::Vulnerable => "vulnerable",
+        DueTier::Overdue => "overdue",
+        DueTier::NeverVisited => "never_visited",
+    }
+}
+
+fn area_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, PageError> {
+    let l = v.lang;
+    let areas = visible_areas(dash, v)?;
+    let area = match chosen_area(dash, v, area)? {
+        Some(a) => Some(a),
+        None => areas.iter().find(|a| a.parent_id.is_none()).cloned(),
+    };
+    let Some(area) = area else {
+        return Ok(layout(
+            v,
+            l.t("走访与需求", "Visits & needs"),
+            "/area",
+            html! { p { (l.t("还没有区域。", "No areas yet.")) } },
+        ));
+    };
+    let core = &dash.station.core;
+    let due = core.due_list(&DueQuery {
+        area_ids: vec![area.id.clone()],
+        limit: 100,
+    })?;
+    let needs = core.open_needs(&area.id)?;
+    let refs = core.referrals(&ReferralQuery {
+        area_id: Some(area.id.clone()),
+        ..Default::default()
+    })?;
+    let body = html! {
+        form method="get" action="/area" { (area_select(&areas, Some(&area), None)) " " button { (l.t("查看", "Show")) } }
+        h2 { (l.t("待走访名单", "Due list")) " (" (due.len()) ")" }
+        table #due { tr { th { "#" } th { (l.t("优先级", "Tier")) } th { (l.t("姓名", "Name")) } th { (l.t("地址", "Address")) } th { (l.t("标签", "Tags")) } }
+            @for d in &due { tr { td.num { (d.rank) } td { (label(l, tier_code(d.tier))) }
+                td { (d.resident_name.clone().unwrap_or_default()) } td { (d.address) }
+                td { (d.tags.iter().map(|t| label(l, &t.code())).collect::<Vec<_>>().join("、")) } } } }
+        h2 { (l.t("需求看板", "Needs board")) " (" span #needs-count { (needs.len()) } ")" }
+        table #needs { tr { th { (l.t("类别", "Category")) } th { (l.t("紧急程度", "Urgency")) } th { (l.t("状态", "Status")) } th { (l.t("详情", "Details")) } th { (l.t("登记时间", "Raised")) } }
+            @for n in &needs { tr { td { (label(l, n.category.code())) } td { (label(l, n.urgency.code())) }
+                td { (label(l, n.status.code())) } td { (n.details.clone().unwrap_or_default()) (n.drug.as_ref().map(|d| format!(" {d}")).unwrap_or_default()) }
+                td { (fmt_time(n.raised_at_ms)) } } } }
+        h2 { (l.t("转介", "Referrals")) " (" span #referrals-count { (refs.len()) } ")" }
+        table #referrals { tr { th { (l.t("类别", "Category")) } th { (l.t("转介对象", "To")) } th { (l.t("状态", "Status")) } th { (l.t("时间", "When")) } }
+            @for r in &refs { tr { td { (label(l, r.category.code())) }
+                td { (label(l, r.target.code())) " " (r.target_name.clone().unwrap_or_default()) }
+                td { (label(l, r.status.code())) } td { (fmt_time(r.created_at_ms)) } } } }
+    };
+    Ok(layout(
+        v,
+        l.t("走访与需求", "Visits & needs"),
+        "/area",
+        body,
+    ))
+}
+
+/// A time as the station reads it (China time).
+pub fn fmt_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MINUTES as i64 * 60_000)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+async fn checkin_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    render(checkin_body(&dash, &v))
+}
+
+fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
+    let l = v.lang;
+    let core = &dash.station.core;
+    let (day, _) = stats::day_bounds(now(dash), UTC_OFFSET_MINUTES);
+    let lanes = core.read(|c| stats::lane_counts(c, &day))?;
+    let awaiting = core.read(stats::tubes_awaiting)?;
+    let positive = core.read(stats::tubes_positive)?;
+    let mut recalls = Vec::new();
+    for id in &positive {
+        recalls.push((core.tube(id)?, core.tube_recall(id)?));
+    }
+    let body = html! {
+        p { (l.t("日期", "Day")) " " (day) }
+        h2 { (l.t("各采样点各通道人次", "Scans per site and lane")) }
+        table #lanes { tr { th { (l.t("采样点", "Site")) } th { (l.t("通道", "Lane")) } th { (l.t("人次", "Scans")) } }
+            @for c in &lanes { tr { td { (c.site) } td { (c.lane) } td.num { (c.count) } } } }
+        h2 { (l.t("待出结果的混管", "Tubes awaiting results")) " (" span #awaiting { (awaiting.len()) } ")" }
+        table { tr { th { (l.t("混管", "Tube")) } th { (l.t("采样点", "Site")) } th { (l.t("人数", "Residents")) } th { (l.t("封管时间", "Sealed")) } }
+            @for id in &awaiting { @if let Ok(t) = core.tube(id) {
+                tr { td { (t.code) } td { (t.site) } td.num { (t.members) } td { (t.sealed_at_ms.map(fmt_time).unwrap_or_default()) } } } } }
+        h2 { (l.t("阳性混管召回名单", "Recall lists of positive tubes")) }
+        @for (t, list) in &recalls {
+            h3 { (t.code) " · " (t.site) }
+            table.recall { tr { th { (l.t("姓名", "Name")) } th { (l.t("地址", "Address")) } th { (l.t("电话", "Phone")) } th { (l.t("采样时间", "Sampled")) } }
+                @for r in list { tr {
+                    td { (r.resident.as_ref().map(|x| x.name.clone()).unwrap_or_else(|| r.resident_ref.clone())) }
+                    td { (r.household.as_ref().map(|h| format!("{} {}", h.address, h.unit.clone().unwrap_or_default())).unwrap_or_default()) }
+                    td { (r.resident.as_ref().and_then(|x| x.phone.clone()).or_else(|| r.household.as_ref().and_then(|h| h.phone.clone())).unwrap_or_default()) }
+                    td { (fmt_time(r.sampled_at_ms)) } } } }
+        }
+    };
+    Ok(layout(v, l.t("核酸检测", "Check-in"), "/checkin", body))
+}
+
+async fn deliveries_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let l = v.lang;
+    layout(&v, l.t("物资配送", "Deliveries"), "/deliveries", html! {
+        p { (l.t("物资配送（物资包、交接、库存）模块尚未接入本站点；接入后这里显示各状态物资包、失败原因和库存结余。",
+                 "The deliveries domain (packages, handoffs, stock) is not part of this station build yet; once it is, this page shows packages by state, failures by reason and the stock balance.")) }
+    }).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: Option<String>,
+}
+
+async fn logout(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        let _ = dash.station.admins.end_session(t);
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    set_cookie(
+        &mut resp,
+        &format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+    );
+    resp
+}
+
+fn set_cookie(resp: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: Option<String>,
+}
+
+async fn set_lang(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let to = if q.to.as_deref() == Some("en") {
+        "en"
+    } else {
+        "zh"
+    };
+    // Back to the page the switch was clicked on, if it was one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_string());
+    let mut resp = Redirect::to(&back).into_response();
+    set_cookie(
+        &mut resp,
+        &format!("{LANG_COOKIE}={to}; Path=/; Max-Age=31536000; SameSite=Lax"),
+    );
+    resp
+}
+
+async fn login_page(headers: HeaderMap) -> Response {
+    login_form(Lang::from_cookie(cookie(&headers, LANG_COOKIE)), None)
+}
+
+fn login_form(l: Lang, error: Option<&str>) -> Response {
+    let token = match super::random_hex(16) {
+        Ok(t) => t,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang=(l.html()) {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (l.t("登录", "Log in")) " · Doorstep" } style { (PreEscaped(CSS)) } }
+            body { header { strong { "Doorstep " (l.t("社区工作站", "station")) }
+                    span.me { a href="/lang?to=zh" { "中文" } " | " a href="/lang?to=en" { "English" } } }
+                main { h1 { (l.t("管理员登录", "Admin login")) }
+                    @if let Some(e) = error { p.error #login-error { (e) } }
+                    form.box method="post" action="/login" {
+                        input type="hidden" name="csrf" value=(token);
+                        label { (l.t("账号", "Name")) " " input name="name" autocomplete="username"; }
+                        label { (l.t("密码", "Password")) " " input name="password" type="password" autocomplete="current-password"; }
+                        button #login type="submit" { (l.t("登录", "Log in")) }
+                    } } }
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = (status, page).into_response();
+    set_cookie(
+        &mut resp,
+        &format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict"),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    csrf: Option<String>,
+}
+
+async fn login(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let l = Lang::from_cookie(cookie(&headers, LANG_COOKIE));
+    // Login CSRF: the form must carry the token set in the cookie with it.
+    let expected = cookie(&headers, LOGIN_COOKIE);
+    if expected.is_none() || f.csrf.as_deref() != expected {
+        return PageError(
+            StatusCode::FORBIDDEN,
+            "the login form's CSRF token is missing or wrong; reload the page".into(),
+        )
+        .into_response();
+    }
+    let admins = &dash.station.admins;
+    let admin = match tokio::task::block_in_place(|| admins.verify(&f.name, &f.password)) {
+        Ok(Some(a)) => a,
+        Ok(None) => return login_form(l, Some(l.t("账号或密码错误", "Wrong name or password"))),
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let token = match admins.start_session(&admin, now(&dash)) {
+        Ok(t) => t,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let mut resp = Redirect::to("/").into_response();
+    set_cookie(
+        &mut resp,
+        &format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
+    );
+    resp
+}
+
+async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    render(devices_body(&dash, &v, None))
+}
+
+fn devices_body(
+    dash: &Dash,
+    v: &Viewer,
+    made: Option<(String, String)>,
+) -> Result<Markup, PageError> {
+    let l = v.lang;
+    let areas = visible_areas(dash, v)?;
+    let roles = [
+        Role::SocialWorker,
+        Role::Marshal,
+        Role::Runner,
+        Role::StationAdmin,
+    ];
+    let seen = dash.station.core.read(stats::devices_seen)?;
+    let body = html! {
+        @if let Some((code, svg)) = &made {
+            section #enrolment {
+                h2 { (l.t("登记码", "Enrolment code")) }
+                p { (l.t("在手机上输入此码或扫描二维码（24小时内有效，仅可使用一次）：", "Type this code on the phone or scan the QR (valid 24 hours, once):")) }
+                p { code #code style="font-size:2em" { (code) } }
+                div style="max-width:240px" { (PreEscaped(svg)) }
+            }
+        }
+        form.box method="post" action="/devices/enrol" {
+            h2 { (l.t("登记手机", "Enrol a phone")) }
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            label { (l.t("使用人", "User")) " " input name="user" required; }
+            label { (l.t("角色", "Role")) " " select name="role" {
+                @for r in roles { @if v.session.admin.is_station_admin() || r != Role::StationAdmin {
+                    option value=(r.code()) { (label(l, r.code())) } } } } }
+            label { (l.t("区域", "Area")) " " (area_select(&areas, None, None)) }
+            button #enrol type="submit" { (l.t("生成登记码", "Create code")) }
+        }
+        h2 { (l.t("已同步的设备", "Devices that have synced")) }
+        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
+            @for d in &seen { tr { td { code { (d.device) } } td { (d.user) } td.num { (d.ops) } td { (fmt_time(d.last_at_ms)) }
+                td { @if v.session.admin.is_station_admin() {
+                    form method="post" action="/devices/revoke" {
+                        input type="hidden" name="csrf" value=(v.session.csrf);
+                        input type="hidden" name="device" value=(d.device);
+                        button { (l.t("停用", "Revoke")) } } } } } } }
+        form.box method="post" action="/devices/revoke" {
+            h2 { (l.t("停用设备", "Revoke a device")) }
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            label { (l.t("设备编号", "Device id")) " " input name="device" required; }
+            button type="submit" { (l.t("停用", "Revoke")) }
+        }
+    };
+    Ok(layout(v, l.t("设备", "Devices"), "/devices", body))
+}
+
+#[derive(Deserialize)]
+struct EnrolForm {
+    csrf: Option<String>,
+    user: String,
+    role: String,
+    area: Option<String>,
+}
+
+async fn devices_enrol(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<EnrolForm>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    let Some(role) = Role::parse(&f.role) else {
+        return PageError(
+            StatusCode::BAD_REQUEST,
+            format!("role {:?} is unknown", f.role),
+        )
+        .into_response();
+    };
+    if role == Role::StationAdmin && !v.session.admin.is_station_admin() {
+        return PageError(
+            StatusCode::FORBIDDEN,
+            "only the station admin enrols station-admin phones".into(),
+        )
+        .into_response();
+    }
+    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let areas: Vec<String> = if role == Role::StationAdmin {
+        vec![]
+    } else {
+        area.into_iter().map(|a| a.path).collect()
+    };
+    let req = CodeRequest {
+        user: f.user.trim().to_string(),
+        role,
+        areas,
+        code_ttl_ms: enrol::DEFAULT_CODE_TTL_MS,
+        token_ttl_ms: enrol::DEFAULT_TOKEN_TTL_MS,
+    };
+    if let Err(m) = enrol::check_request(&req) {
+        return PageError(StatusCode::BAD_REQUEST, m).into_response();
+    }
+    let code = match enrol::create_code(dash.app.store.as_ref(), &req, now(&dash)).await {
+        Ok(c) => c,
+        Err(e) => return PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    };
+    let svg = doorstep_core::checkin::render::qr_svg(&code).unwrap_or_default();
+    render(devices_body(&dash, &v, Some((code, svg))))
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: Option<String>,
+    device: String,
+}
+
+async fn devices_revoke(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    if !v.session.admin.is_station_admin() {
+        return PageError(
+            StatusCode::FORBIDDEN,
+            "only the station admin revokes devices".into(),
+        )
+        .into_response();
+    }
+    match dash
+        .app
+        .store
+        .revoke_device(f.device.trim(), now(&dash))
+        .await
+    {
+        Ok(true) => {
+            let l = v.lang;
+            layout(
+                &v,
+                l.t("设备", "Devices"),
+                "/devices",
+                html! { p #revoked { (l.t("已停用设备 ", "Revoked device ")) (f.device.trim()) } },
+            )
+            .into_response()
+        }
+        Ok(false) => PageError(
+            StatusCode::NOT_FOUND,
+            format!("no device {}", f.device.trim()),
+        )
+        .into_response(),
+        Err(e) => PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+async fn passes_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let l = v.lang;
+    let areas = match visible_areas(&dash, &v) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let tags = [
+        Tag::ElderlyAlone,
+        Tag::Disability,
+        Tag::ChildInHardship,
+        Tag::Stranded,
+        Tag::Pregnant,
+        Tag::ChronicIllness,
+    ];
+    layout(&v, l.t("通行码", "Passes"), "/passes", html! {
+        form.box #sheet method="post" action="/passes/sheet" {
+            h2 { (l.t("打印通行码", "Print passes")) }
+            p { (l.t("为所选区域（或楼栋）的居民签发通行码，并生成A4打印页（每页8张）。", "Issues passes to the residents chosen and lays them out on A4 pages, 8 to a page.")) }
+            input type="hidden" name="csrf" value=(v.session.csrf);
+            label { (l.t("区域", "Area")) " " (area_select(&areas, None, None)) }
+            label { (l.t("楼栋（可选）", "Building (optional)")) " " input name="building" placeholder="12栋"; }
+            label { (l.t("标签（可选）", "Tag (optional)")) " " select name="tag" { option value="" { "—" }
+                @for t in &tags { option value=(t.code()) { (label(l, &t.code())) } } } }
+            label { (l.t("有效天数", "Valid days")) " " input name="days" type="number" value="7" min="1" max="90"; }
+            button #print type="submit" { (l.t("下载PDF", "Download PDF")) }
+        }
+    }).into_response()
+}
+
+#[derive(Deserialize)]
+struct SheetForm {
+    csrf: Option<String>,
+    area: Option<String>,
+    building: Option<String>,
+    tag: Option<String>,
+    days: Option<i64>,
+}
+
+async fn passes_sheet(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<SheetForm>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let pdf = tokio::task::block_in_place(|| {
+        dash.station.sheet(
+            area.as_ref(),
+            f.building.as_deref(),
+            f.tag.as_deref(),
+            f.days.unwrap_or(7),
+            now(&dash),
+        )
+    });
+    match pdf {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"passes.pdf\"",
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+async fn exports_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let l = v.lang;
+    let areas = match visible_areas(&dash, &v) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let (today, _) = stats::day_bounds(now(&dash), UTC_OFFSET_MINUTES);
+    let (week_ago, _) = stats::day_bounds(now(&dash) - 6 * DAY_MS, UTC_OFFSET_MINUTES);
+    let all = v
+        .session
+        .admin
+        .is_station_admin()
+        .then(|| l.t("全站", "Whole station"));
+    layout(&v, l.t("台账导出", "Exports"), "/exports", html! {
+        form.box #export method="get" action="/export" {
+            label { (l.t("台账", "Ledger")) " " select name="kind" {
+                @for k in LedgerKind::ALL { option value=(k.code()) { (kind_label(l, k)) } } } }
+            label { (l.t("区域", "Area")) " " (area_select(&areas, None, all)) }
+            label { (l.t("起始日期", "From")) " " input name="from" type="date" value=(week_ago); }
+            label { (l.t("截止日期", "To")) " " input name="to" type="date" value=(today); }
+            label { (l.t("格式", "Format")) " " select name="format" { option value="xlsx" { "Excel (XLSX)" } option value="csv" { "CSV" } } }
+            label { input type="checkbox" name="pseudo" value="1"; " " (l.t("化名（隐去姓名和电话，用于外报）", "Pseudonymise names and phones (for reports leaving the station)")) }
+            button #download type="submit" { (l.t("下载", "Download")) }
+        }
+    }).into_response()
+}
+
+/// The ledger kind's name.
+pub fn kind_label(l: Lang, k: LedgerKind) -> &'static str {
+    match k {
+        LedgerKind::Visits => l.t("走访台账", "Visits"),
+        LedgerKind::Needs => l.t("需求台账", "Needs"),
+        LedgerKind::Referrals => l.t("转介台账", "Referrals"),
+        LedgerKind::CheckIns => l.t("核酸扫码台账", "Check-ins"),
+    }
+}

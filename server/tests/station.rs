@@ -1,0 +1,617 @@
+//! The station dashboard over real HTTP on loopback and real SQLite files: login,
+//! sessions and CSRF, every page, exports and pass sheets, with figures checked against
+//! counts taken straight from the database.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use doorstep_server::station::{self, Station};
+use doorstep_server::{demo, storage, AppState};
+use rusqlite::Connection;
+
+const DAY_MS: i64 = 86_400_000;
+const ADMIN: (&str, &str) = ("admin", "correct horse");
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as i64
+}
+
+/// One demo station for the whole file, made once.
+fn fixture() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let key = station::store_key(&data).expect("key");
+        demo::fill_sized(&data.join("station.db"), &key, now_ms(), 400).expect("demo");
+        let st = Station::open(&data).expect("open");
+        st.admins
+            .put(ADMIN.0, ADMIN.1, &[], now_ms())
+            .expect("admin");
+        st.admins
+            .put(
+                "grid",
+                "grid-password",
+                &["武昌区/中南路街道/丽岛社区".to_string()],
+                now_ms(),
+            )
+            .expect("sub-admin");
+        // The server storage's tables are made by the first open; the tests then open
+        // it side by side.
+        let at = data.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .expect("runtime")
+                .block_on(storage::open(&at, None))
+                .map(|_| ())
+                .expect("storage")
+        })
+        .join()
+        .expect("storage opened");
+        (dir, data)
+    })
+    .1
+}
+
+/// The database read directly, for counts taken independently of the pages.
+fn db(data: &Path) -> Connection {
+    let key = station::store_key(data).expect("key");
+    doorstep_core::store::open(&data.join("station.db"), &key).expect("open db")
+}
+
+fn count(c: &Connection, sql: &str, p: impl rusqlite::Params) -> u64 {
+    c.query_row(sql, p, |r| r.get::<_, i64>(0)).expect(sql) as u64
+}
+
+struct Server {
+    base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn serve(data: &Path) -> Server {
+    let store = storage::open(data, None).await.expect("storage");
+    let st = Arc::new(Station::open(data).expect("station"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(station::serve_on(
+        listener,
+        AppState::new(store),
+        st,
+        async {
+            let _ = rx.await;
+        },
+    ));
+    Server {
+        base: format!("http://{addr}"),
+        _stop: tx,
+    }
+}
+
+/// A client that keeps cookies and does not follow redirects.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn keep(&mut self, r: &reqwest::Response) {
+        for v in r.headers().get_all("set-cookie") {
+            let v = v.to_str().expect("ascii cookie");
+            let pair = v.split(';').next().expect("a pair");
+            let (k, val) = pair.split_once('=').expect("k=v");
+            self.cookies.insert(k.to_string(), val.to_string());
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> reqwest::Response {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
+        self.keep(&r);
+        r
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        self.keep(&r);
+        r
+    }
+
+    async fn text(&mut self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.text().await.expect("body")
+    }
+
+    async fn login(&mut self, name: &str, password: &str) -> reqwest::Response {
+        let page = self.text("/login").await;
+        let csrf = csrf_of(&page);
+        self.post(
+            "/login",
+            &[("name", name), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+
+    /// The CSRF token of the session, read from a page's form.
+    async fn csrf(&mut self) -> String {
+        csrf_of(&self.text("/devices").await)
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..at + 32].to_string()
+}
+
+/// The number in the element with this id.
+fn figure(page: &str, id: &str) -> u64 {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = at + page[at..].find('>').expect("tag end") + 1;
+    let end = start + page[start..].find('<').expect("next tag");
+    page[start..end]
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("#{id} is not a number"))
+}
+
+/// The local day's start in China time.
+fn china_day_start(at: i64) -> i64 {
+    let off = 480 * 60_000;
+    (at + off).div_euclid(DAY_MS) * DAY_MS - off
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overview_figures_equal_counts_from_the_database() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    let r = b.login(ADMIN.0, ADMIN.1).await;
+    assert_eq!(r.status(), 303);
+    let page = b.text("/").await;
+    let c = db(data);
+    let today = china_day_start(now_ms());
+    assert_eq!(
+        figure(&page, "residents"),
+        count(&c, "SELECT count(*) FROM resident WHERE _deleted = 0", [])
+    );
+    assert_eq!(figure(&page, "residents"), 400);
+    let visits = "SELECT count(*) FROM visit WHERE _deleted = 0 AND supersedes IS NULL AND finished_at >= ?1 AND finished_at < ?2";
+    assert_eq!(
+        figure(&page, "visits-today"),
+        count(&c, visits, [today, today + DAY_MS])
+    );
+    assert_eq!(
+        figure(&page, "visits-week"),
+        count(&c, visits, [today - 6 * DAY_MS, today + DAY_MS])
+    );
+    assert!(figure(&page, "visits-week") > 0);
+    assert_eq!(
+        figure(&page, "open-needs"),
+        count(
+            &c,
+            "SELECT count(*) FROM need WHERE _deleted = 0 AND status IN ('open', 'in_progress')",
+            []
+        )
+    );
+    assert_eq!(
+        figure(&page, "referrals-open"),
+        count(
+            &c,
+            "SELECT count(*) FROM referral WHERE _deleted = 0 AND status IN ('sent', 'accepted')",
+            []
+        )
+    );
+    // Residents by tag: the elderly living alone, counted row by row here.
+    let mut stmt = c
+        .prepare("SELECT tags FROM resident WHERE _deleted = 0")
+        .unwrap();
+    let alone = stmt
+        .query_map([], |r| r.get::<_, Option<String>>(0))
+        .unwrap()
+        .filter(|t| {
+            t.as_ref()
+                .unwrap()
+                .as_deref()
+                .is_some_and(|t| t.contains("\"elderly_alone\""))
+        })
+        .count() as u64;
+    let row = page
+        .find("data-code=\"elderly_alone\"")
+        .expect("a row for elderly_alone");
+    let cell = &page[row..];
+    let n = cell.find("class=\"num\">").expect("count cell") + 12;
+    let got: u64 = cell[n..n + cell[n..].find('<').unwrap()].parse().unwrap();
+    assert_eq!(got, alone);
+    assert!(page.contains("独居老人"), "labels are Chinese by default");
+    // The English switch.
+    let r = b.get("/lang?to=en").await;
+    assert_eq!(r.status(), 303);
+    let en = b.text("/").await;
+    assert!(en.contains("Visits today") && en.contains("lang=\"en\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_refuses_a_wrong_password_and_a_missing_csrf_token() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    // Not signed in: the dashboard sends to the login page.
+    let r = b.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login");
+    let r = b.get("/login").await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let r = b.login(ADMIN.0, "wrong password").await;
+    assert_eq!(r.status(), 401);
+    assert!(!b.cookies.contains_key("ds_session"));
+    // The right password without the login form's token.
+    let r = b
+        .post("/login", &[("name", ADMIN.0), ("password", ADMIN.1)])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert!(!b.cookies.contains_key("ds_session"));
+    let r = b.login(ADMIN.0, ADMIN.1).await;
+    assert_eq!(r.status(), 303);
+    let session = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        session.starts_with("ds_session=")
+            && session.contains("HttpOnly")
+            && session.contains("SameSite=Strict")
+    );
+    // A form posted without the session's CSRF token is refused and changes nothing.
+    let r = b
+        .post(
+            "/devices/enrol",
+            &[("user", "张敏"), ("role", "social_worker")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = b
+        .post(
+            "/devices/enrol",
+            &[
+                ("user", "张敏"),
+                ("role", "social_worker"),
+                ("csrf", "00000000000000000000000000000000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let csrf = b.csrf().await;
+    let r = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.get("/").await.status(), 303, "logged out");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn area_and_checkin_pages_show_what_the_database_holds() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let c = db(data);
+    let (area_id, path): (String, String) = c
+        .query_row(
+            "SELECT id, path FROM area WHERE path = '武昌区/中南路街道/丽岛社区'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let page = b.text(&format!("/area?area={area_id}")).await;
+    let under = "SELECT id FROM area WHERE path = ?1 OR path LIKE ?1 || '/%'";
+    assert_eq!(
+        figure(&page, "needs-count"),
+        count(&c, &format!("SELECT count(*) FROM need WHERE _deleted = 0 AND status IN ('open', 'in_progress') AND area_id IN ({under})"), [&path])
+    );
+    assert_eq!(
+        figure(&page, "referrals-count"),
+        count(
+            &c,
+            &format!("SELECT count(*) FROM referral WHERE _deleted = 0 AND area_id IN ({under})"),
+            [&path]
+        )
+    );
+    assert!(page.contains("id=\"due\""));
+    let page = b.text("/checkin").await;
+    assert_eq!(
+        figure(&page, "awaiting"),
+        count(&c, "SELECT count(*) FROM tube WHERE _deleted = 0 AND status = 'sealed' AND (result IS NULL OR result = 'pending')", [])
+    );
+    let positive = count(
+        &c,
+        "SELECT count(*) FROM tube WHERE result = 'positive'",
+        [],
+    );
+    assert_eq!(page.matches("class=\"recall\"").count() as u64, positive);
+    for p in ["/deliveries", "/passes", "/exports", "/devices"] {
+        let page = b.text(p).await;
+        assert!(page.contains("name=\"viewport\""), "{p} fits a phone");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enrolment_code_from_the_dashboard_enrols_a_phone() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let csrf = b.csrf().await;
+    let area: String = db(data)
+        .query_row(
+            "SELECT id FROM area WHERE path = '武昌区/中南路街道/丽岛社区/第1网格'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let r = b
+        .post(
+            "/devices/enrol",
+            &[
+                ("csrf", &csrf),
+                ("user", "社工张敏"),
+                ("role", "social_worker"),
+                ("area", &area),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<svg"), "the code is shown as a QR too");
+    let at = page.find("id=\"code\"").unwrap();
+    let start = at + page[at..].find('>').unwrap() + 1;
+    let code = page[start..start + page[start..].find('<').unwrap()].to_string();
+    let phone_dir = tempfile::tempdir().unwrap();
+    let phone = doorstep_core::Doorstep::open(phone_dir.path().join("p.db"), &[7u8; 32]).unwrap();
+    let e = phone
+        .enrol(&server.base, &code)
+        .await
+        .expect("the code enrols a phone");
+    assert_eq!(
+        e.areas,
+        vec!["武昌区/中南路街道/丽岛社区/第1网格".to_string()]
+    );
+    // Revoking it from the dashboard.
+    let r = b
+        .post(
+            "/devices/revoke",
+            &[("csrf", &csrf), ("device", &e.device_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        phone.sync(None).await.is_err(),
+        "a revoked phone cannot sync"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_hold_the_rows_of_the_range_and_pseudonyms_hide_names() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let c = db(data);
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + 480 * 60_000)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (from, to) = (day(now_ms() - 6 * DAY_MS), day(now_ms()));
+    let start = china_day_start(now_ms()) - 6 * DAY_MS;
+    let end = china_day_start(now_ms()) + DAY_MS;
+    for (kind, sql) in [
+        ("visits", "SELECT count(*) FROM visit WHERE _deleted = 0 AND finished_at >= ?1 AND finished_at < ?2"),
+        ("needs", "SELECT count(*) FROM need WHERE _deleted = 0 AND raised_at >= ?1 AND raised_at < ?2"),
+        ("referrals", "SELECT count(*) FROM referral WHERE _deleted = 0 AND created_at >= ?1 AND created_at < ?2"),
+        ("checkins", "SELECT count(*) FROM check_in WHERE _deleted = 0 AND at >= ?1 AND at < ?2"),
+    ] {
+        let r = b.get(&format!("/export?kind={kind}&from={from}&to={to}&format=csv")).await;
+        assert_eq!(r.status(), 200, "{kind}");
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "{kind}: UTF-8 BOM");
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        let rows = text.lines().count() as u64 - 1;
+        assert_eq!(rows, count(&c, sql, [start, end]), "{kind}");
+        assert!(text.starts_with("编号,时间"));
+        let r = b.get(&format!("/export?kind={kind}&from={from}&to={to}&format=xlsx")).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(&r.bytes().await.unwrap()[..2], b"PK", "{kind}: an XLSX is a zip");
+    }
+    // Pseudonyms: no real name is left, and one person keeps one pseudonym.
+    let plain = b
+        .get(&format!(
+            "/export?kind=visits&from={from}&to={to}&format=csv"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let pseudo = b
+        .get(&format!(
+            "/export?kind=visits&from={from}&to={to}&format=csv&pseudo=1"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let again = b
+        .get(&format!(
+            "/export?kind=visits&from={from}&to={to}&format=csv&pseudo=1"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(pseudo, again, "stable pseudonyms");
+    let names: Vec<String> = c
+        .prepare("SELECT DISTINCT r.name FROM visit v JOIN resident r ON r.id = v.resident_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|n| n.unwrap())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().any(|n| plain.contains(n.as_str())));
+    for n in &names {
+        assert!(
+            !pseudo.contains(&format!(",{n},")),
+            "{n} left in a pseudonymised export"
+        );
+    }
+    assert!(pseudo.contains("居民"));
+    // Bad input gets a clear refusal.
+    let r = b
+        .get("/export?kind=parcels&from=2022-04-01&to=2022-04-02")
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = b
+        .get("/export?kind=visits&from=yesterday&to=2022-04-02")
+        .await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pass_sheet_is_a_pdf_with_a_pass_for_each_resident_chosen() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let csrf = b.csrf().await;
+    let c = db(data);
+    let (area, path): (String, String) = c
+        .query_row("SELECT a.id, a.path FROM area a JOIN building b ON b.area_id = a.id WHERE b.name = '1栋'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let _ = path;
+    let before = count(&c, "SELECT count(*) FROM pass", []);
+    let r = b
+        .post(
+            "/passes/sheet",
+            &[
+                ("csrf", &csrf),
+                ("area", &area),
+                ("building", "1栋"),
+                ("days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let in_building = count(
+        &c,
+        "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id WHERE b.name = '1栋' AND r._deleted = 0",
+        [],
+    );
+    assert!(in_building > 0);
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM pass", []),
+        before + in_building
+    );
+    let r = b
+        .post(
+            "/passes/sheet",
+            &[("csrf", &csrf), ("area", &area), ("building", "99栋")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let r = b.post("/passes/sheet", &[("area", &area)]).await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sub_admin_sees_only_their_areas() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    assert_eq!(b.login("grid", "grid-password").await.status(), 303);
+    let c = db(data);
+    let page = b.text("/").await;
+    let mine = "武昌区/中南路街道/丽岛社区";
+    assert_eq!(
+        figure(&page, "residents"),
+        count(&c, "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id JOIN area a ON a.id = h.area_id WHERE r._deleted = 0 AND (a.path = ?1 OR a.path LIKE ?1 || '/%')", [mine])
+    );
+    assert!(figure(&page, "residents") < 400);
+    let other: String = c
+        .query_row(
+            "SELECT id FROM area WHERE path = '武昌区/水果湖街道'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(b.get(&format!("/?area={other}")).await.status(), 403);
+    assert_eq!(
+        b.get(&format!(
+            "/export?kind=visits&area={other}&from=2022-01-01&to=2030-01-01"
+        ))
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        b.get("/export?kind=checkins&from=2022-01-01&to=2030-01-01")
+            .await
+            .status(),
+        403,
+        "check-ins are station-wide"
+    );
+}

@@ -1,0 +1,120 @@
+//! `doorstep serve --demo` started as a new user would: a fresh data folder, the real
+//! binary, plain HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_answers_health_the_dashboard_and_the_api_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("station");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    // Read stderr as it comes, so a full pipe never stops the server.
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
+    let running = Running(child);
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line {first:?}"))
+        .to_string();
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let health: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    // `/` leads a new visitor to the login page: an HTML page.
+    let r = http.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("name=\"password\""));
+    let r = http
+        .get(format!("{base}/api/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    assert!(doc["paths"]["/api/v1/push"].is_object());
+    // The station pushes the demo to its own sync API; wait until storage has it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let ops = loop {
+        let h: serde_json::Value = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ops = h["ops"].as_u64().unwrap();
+        if ops > 10_000 || std::time::Instant::now() > deadline {
+            break ops;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(ops > 10_000, "the demo's ops reached storage ({ops})");
+    // Metrics: the demo's ops went through the sync API into storage.
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let stored: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("doorstep_ops_stored "))
+        .expect("ops stored")
+        .parse()
+        .unwrap();
+    assert!(stored >= ops);
+    assert!(text.contains("doorstep_requests_total{group=\"ops\",status=\"2xx\"}"));
+    assert!(text.contains("doorstep_sync_seconds_count{kind=\"push\"}"));
+    // The demo login was printed, and the key file is its owner's alone.
+    drop(running);
+    let err = stderr.join().unwrap();
+    assert!(
+        err.contains("demo admin login: admin / doorstep-demo"),
+        "{err}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("station.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
