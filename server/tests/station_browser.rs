@@ -164,7 +164,8 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
         .await
         .unwrap();
     let err = c
-        .find(Locator::Id("login-error"))
+        .wait()
+        .for_element(Locator::Id("login-error"))
         .await
         .expect("an error shown")
         .text()
@@ -191,7 +192,8 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
         .await
         .unwrap();
     let residents: u64 = c
-        .find(Locator::Id("residents"))
+        .wait()
+        .for_element(Locator::Id("residents"))
         .await
         .unwrap()
         .text()
@@ -240,7 +242,8 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
         .await
         .unwrap();
     let code = c
-        .find(Locator::Id("code"))
+        .wait()
+        .for_element(Locator::Id("code"))
         .await
         .unwrap()
         .text()

@@ -276,6 +276,9 @@ fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
     // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
     // compute SHA-256 in hardware, which halves the cost of every page written.
     conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")?;
+    // Files SQLCipher makes from this one (`VACUUM INTO`, an attached copy) follow the
+    // process-wide default, so that is set alike.
+    conn.pragma_update(None, "cipher_default_hmac_algorithm", "HMAC_SHA256")?;
     Ok(())
 }
 
