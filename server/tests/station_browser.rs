@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 struct Running(Child);
@@ -116,6 +116,26 @@ fn count(data: &Path, sql: &str) -> u64 {
     c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64
 }
 
+/// Types `text` into the field matching `css`.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the button with id `id`.
+async fn press(c: &Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,24 +165,9 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
 
     // A wrong password is refused.
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("not the password")
-        .await
-        .unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "input[name=name]", "admin").await;
+    type_into(&c, "input[name=password]", "not the password").await;
+    press(&c, "login").await;
     let err = c
         .wait()
         .for_element(Locator::Id("login-error"))
@@ -173,24 +178,9 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
         .unwrap();
     assert!(err.contains("错误"), "{err}");
 
-    c.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("doorstep-demo")
-        .await
-        .unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "input[name=name]", "admin").await;
+    type_into(&c, "input[name=password]", "doorstep-demo").await;
+    press(&c, "login").await;
     let residents: u64 = c
         .wait()
         .for_element(Locator::Id("residents"))
@@ -229,18 +219,8 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
 
     // Enrolment code from the devices page.
     c.goto(&format!("{base}/devices")).await.unwrap();
-    c.find(Locator::Css("input[name=user]"))
-        .await
-        .unwrap()
-        .send_keys("社工张敏")
-        .await
-        .unwrap();
-    c.find(Locator::Id("enrol"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "input[name=user]", "社工张敏").await;
+    press(&c, "enrol").await;
     let code = c
         .wait()
         .for_element(Locator::Id("code"))

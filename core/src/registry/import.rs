@@ -216,8 +216,8 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
                 continue;
             }
         };
-        match place_row(w, row, &mut area_ids, &mut building_ids) {
-            Ok(p) => placed.push(Placed { line, ..p }),
+        match place_row(w, line, row, &mut area_ids, &mut building_ids) {
+            Ok(p) => placed.push(p),
             Err((col, e)) => report.errors.push(RowError {
                 line,
                 column: header_of(col),
@@ -452,6 +452,7 @@ struct Placed {
 /// Ensures the row's area and building, the only records rows share in file order.
 fn place_row(
     w: &mut Writer,
+    line: u64,
     mut row: Row,
     area_ids: &mut HashMap<String, String>,
     building_ids: &mut HashMap<(String, String), String>,
@@ -484,7 +485,7 @@ fn place_row(
     let household_id = stable_id("household", &row.household_key);
     row.resident.household_id = household_id.clone();
     Ok(Placed {
-        line: 0,
+        line,
         resident_id: stable_id("resident", &row.resident_key),
         household_id,
         row,

@@ -243,7 +243,7 @@ impl Doorstep {
         let mut done = 0;
         let mut after = 0;
         loop {
-            let batch = self.read(|c| store::pending_after(c, after, opts.push_batch.max(1)))?;
+            let batch = self.read(|c| log::pending_after(c, after, opts.push_batch.max(1)))?;
             let Some((last, _)) = batch.last() else {
                 return Ok(());
             };

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::protocol::{OpResult, OpVerdict};
 use super::{Conflict, RejectedOp};
 use crate::error::Result;
-use crate::log::{FieldConflict, Hlc, Op};
+use crate::log::{FieldConflict, Hlc};
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
@@ -78,12 +78,6 @@ pub(crate) fn record_results(conn: &Connection, results: &[OpResult]) -> Result<
     }
     crate::log::settle(conn)?;
     Ok((accepted, rejected))
-}
-
-/// Local ops waiting for the server after op-log position `after`, oldest first, with
-/// their positions.
-pub(crate) fn pending_after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<(i64, Op)>> {
-    crate::log::pending_after(conn, after, limit)
 }
 
 pub(crate) fn rejected(conn: &Connection) -> Result<Vec<RejectedOp>> {
