@@ -46,9 +46,9 @@ pub struct Doorstep {
     state: Mutex<State>,
     clock: Arc<dyn Clock>,
     path: PathBuf,
-    // After `state`: its connection closes first, so the checkpointer's, closed last,
-    // folds the log into the database.
-    checkpointer: Option<store::Checkpointer>,
+    // Kept for its drop, after `state`: the writer closes first, which ends the thread, and the
+    // checkpointer's connection, closed last, folds the log into the database.
+    _checkpointer: Option<store::Checkpointer>,
 }
 
 struct State {
@@ -57,6 +57,7 @@ struct State {
     device: String,
     user: String,
     search: Option<SearchIndex>,
+    sequences: log::Sequences,
 }
 
 impl Doorstep {
@@ -72,25 +73,11 @@ impl Doorstep {
         clock: Arc<dyn Clock>,
     ) -> Result<Doorstep> {
         let path = path.as_ref().to_path_buf();
-        let conn = store::open(&path, key)?;
-        let device = match store::meta_get(&conn, "device_id")? {
-            Some(d) => d,
-            None => {
-                let d = clock::new_id();
-                store::meta_set(&conn, "device_id", &d)?;
-                d
-            }
-        };
-        let hlc = store::meta_get(&conn, "hlc")?
-            .and_then(|s| s.parse::<i64>().ok())
-            .map(Hlc::from_i64)
-            .unwrap_or_default();
-        let user = store::meta_get(&conn, "user")?.unwrap_or_default();
+        let mut conn = store::open(&path, key)?;
+        let (device, hlc, user) =
+            Doorstep::first_reads(&conn).map_err(|e| store::opening_error(&path, e))?;
         // Without the thread (none can start), SQLite's own checkpoints stay on.
-        let checkpointer = store::Checkpointer::start(&path, key).ok();
-        if checkpointer.is_some() {
-            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
+        let checkpointer = store::Checkpointer::start(&path, key, &mut conn).ok();
         Ok(Doorstep {
             state: Mutex::new(State {
                 conn,
@@ -98,11 +85,33 @@ impl Doorstep {
                 device,
                 user,
                 search: None,
+                sequences: log::Sequences::new(),
             }),
             clock,
             path,
-            checkpointer,
+            _checkpointer: checkpointer,
         })
+    }
+
+    /// This device's id (made at first open), its clock and its user, from the store.
+    fn first_reads(conn: &Connection) -> Result<(String, Hlc, String)> {
+        let device = match store::meta_get(conn, "device_id")? {
+            Some(d) => d,
+            None => {
+                let d = clock::new_id();
+                store::meta_set(conn, "device_id", &d)?;
+                d
+            }
+        };
+        // A local write does not store the clock: its newest op carries it. Remote batches
+        // store what they observed.
+        let stored = store::meta_get(conn, "hlc")?
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(Hlc::from_i64)
+            .unwrap_or_default();
+        let hlc = stored.max(log::newest_hlc(conn)?.unwrap_or_default());
+        let user = store::meta_get(conn, "user")?.unwrap_or_default();
+        Ok((device, hlc, user))
     }
 
     /// Where the store lives.
@@ -141,24 +150,24 @@ impl Doorstep {
         let now = self.clock.now_ms();
         let mut hlc = st.hlc;
         let tx = st.conn.unchecked_transaction()?;
-        let (out, touched) = {
-            let mut w = Writer::new(&tx, SCHEMA, &mut hlc, now, &st.device, &st.user);
+        let (out, written) = {
+            let mut w = Writer::new(
+                &tx,
+                SCHEMA,
+                &mut hlc,
+                now,
+                &st.device,
+                &st.user,
+                &st.sequences,
+            );
             let out = f(&mut w)?;
-            (out, w.into_touched())
+            (out, w.finish())
         };
-        store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
-        self.committed();
         st.hlc = hlc;
-        st.refresh_search(&touched);
+        st.sequences.extend(written.counted);
+        st.refresh_search(&written.touched);
         Ok(out)
-    }
-
-    /// Lets the checkpointer know the log grew.
-    fn committed(&self) {
-        if let Some(c) = &self.checkpointer {
-            c.nudge();
-        }
     }
 
     /// Runs `f` with the connection, for reads.
@@ -187,7 +196,6 @@ impl Doorstep {
         log::settle(&tx)?;
         store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
-        self.committed();
         st.hlc = hlc;
         let touched: Vec<(&'static str, String)> = ops
             .iter()

@@ -647,7 +647,11 @@ fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
     }
     let queue_no = if queue_no.is_empty() {
         let prefix = queue_prefix(w.conn(), w.device())?;
-        let n = store::next_queue_number(w.conn(), scene.site, &scene.day, &prefix)?;
+        // Counted in memory: a counter row would be one more page to write per scan.
+        let key = format!("checkin.queue|{prefix}|{}|{}", scene.site, scene.day);
+        let n = w.next_in_sequence(&key, |conn| {
+            store::last_queue_number(conn, scene.site, &scene.day, &prefix)
+        })?;
         format!("{prefix}-{n:03}")
     } else {
         queue_no

@@ -163,19 +163,19 @@ pub fn first_admission(
         .optional()?)
 }
 
-/// The next queue number of this phone at a site on a day (1, 2, ...). The counter sits
-/// in `meta`, whose page every write dirties anyway (the clock), so counting costs the
-/// scan no extra page.
-pub fn next_queue_number(conn: &Connection, site: &str, day: &str, prefix: &str) -> Result<i64> {
-    let key = format!("checkin.queue|{prefix}|{site}");
-    let last = crate::store::meta_get(conn, &key)?
-        .and_then(|v| {
-            let (d, n) = v.split_once('|')?;
-            (d == day).then(|| n.parse::<i64>().ok()).flatten()
-        })
-        .unwrap_or(0);
-    crate::store::meta_set(conn, &key, &format!("{day}|{}", last + 1))?;
-    Ok(last + 1)
+/// The highest queue number with `prefix` given at a site on a day, from the check-ins
+/// that carry it (0 when none): where a phone's count resumes after the store reopens.
+pub fn last_queue_number(conn: &Connection, site: &str, day: &str, prefix: &str) -> Result<i64> {
+    let head = format!("{prefix}-");
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(CAST(substr(queue_no, ?4) AS INTEGER)), 0) FROM check_in
+             WHERE site = ?1 AND day = ?2 AND substr(queue_no, 1, ?3) = ?5",
+        )?
+        .query_row(
+            params![site, day, head.len() as i64, head.len() as i64 + 1, head],
+            |r| r.get(0),
+        )?)
 }
 
 const CHECK_IN_COLS: &str = "id, site, day, lane, household_id, outcome, queue_no, pass_id, \

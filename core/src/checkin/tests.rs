@@ -200,6 +200,36 @@ fn valid_passes_are_admitted_with_consecutive_queue_numbers() {
 }
 
 #[test]
+fn queue_numbers_go_on_after_the_phone_restarts_and_start_again_each_day() {
+    let s = station();
+    let (a, elder, mother) = (s.pass(&s.adult), s.pass(&s.elder), s.pass(&s.mother));
+    let queue_no = |o: ScanOutcome| match o {
+        ScanOutcome::Admitted { queue_no, .. } | ScanOutcome::Priority { queue_no, .. } => {
+            queue_no
+        }
+        other => panic!("not admitted: {other:?}"),
+    };
+    {
+        let m = s.marshal("marshal.db", "B");
+        assert_eq!(queue_no(m.scan(&a.text, SITE, "1").unwrap()), "B-001");
+        assert_eq!(queue_no(m.scan(&elder.text, SITE, "1").unwrap()), "B-002");
+    }
+    // The count lives in memory; reopened, the phone resumes from its stored scans.
+    let m = open(&s._dir, "marshal.db", &s.clock);
+    assert_eq!(queue_no(m.scan(&mother.text, SITE, "1").unwrap()), "B-003");
+    assert_eq!(
+        m.scan(&a.text, SITE, "1").unwrap(),
+        ScanOutcome::Duplicate {
+            first_at_ms: NOW,
+            queue_no: "B-001".into()
+        }
+    );
+    s.clock.advance(DAY);
+    assert_eq!(queue_no(m.scan(&mother.text, SITE, "1").unwrap()), "B-001");
+    assert_eq!(queue_no(m.scan(&a.text, SITE, "1").unwrap()), "B-002");
+}
+
+#[test]
 fn priority_flags_come_from_tags_and_age_and_send_to_the_priority_lane() {
     let s = station();
     let elder = s.pass(&s.elder);

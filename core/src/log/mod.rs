@@ -136,6 +136,22 @@ pub struct Writer<'a> {
     device: &'a str,
     user: &'a str,
     touched: Vec<(&'static str, String)>,
+    sequences: &'a Sequences,
+    counted: Sequences,
+}
+
+/// The last number given out per named sequence (queue numbers), kept in memory by the
+/// store's owner. The rows that carry the numbers are the durable record, so counting
+/// writes no page; a sequence is recovered from them the first time it is used.
+pub type Sequences = std::collections::HashMap<String, i64>;
+
+/// What a writer leaves for after its commit: entities to refresh in caches, and the
+/// sequences it advanced.
+pub struct Written {
+    /// Entities changed, for caches to refresh.
+    pub touched: Vec<(&'static str, String)>,
+    /// Sequences advanced, to merge into the owner's `Sequences`.
+    pub counted: Sequences,
 }
 
 impl<'a> Writer<'a> {
@@ -147,6 +163,7 @@ impl<'a> Writer<'a> {
         now_ms: i64,
         device: &'a str,
         user: &'a str,
+        sequences: &'a Sequences,
     ) -> Self {
         Writer {
             conn,
@@ -156,6 +173,8 @@ impl<'a> Writer<'a> {
             device,
             user,
             touched: Vec::new(),
+            sequences,
+            counted: Sequences::new(),
         }
     }
 
@@ -194,9 +213,28 @@ impl<'a> Writer<'a> {
         self.record(def, id, Action::Delete, Fields::new())
     }
 
-    /// Entities changed so far, for caches to refresh after commit.
-    pub fn into_touched(self) -> Vec<(&'static str, String)> {
-        self.touched
+    /// The next number of the sequence `key` (1, 2, ...). `recover` gives the last number
+    /// already stored in rows when the sequence was not used since the store opened.
+    /// Nothing is kept unless the transaction commits.
+    pub fn next_in_sequence(
+        &mut self,
+        key: &str,
+        recover: impl FnOnce(&Connection) -> Result<i64>,
+    ) -> Result<i64> {
+        let last = match self.counted.get(key).or_else(|| self.sequences.get(key)) {
+            Some(&n) => n,
+            None => recover(self.conn)?,
+        };
+        self.counted.insert(key.to_string(), last + 1);
+        Ok(last + 1)
+    }
+
+    /// What the owner keeps after the commit.
+    pub fn finish(self) -> Written {
+        Written {
+            touched: self.touched,
+            counted: self.counted,
+        }
     }
 
     fn record(
@@ -593,6 +631,19 @@ pub fn pending(conn: &Connection, limit: u32) -> Result<Vec<Op>> {
         .into_iter()
         .map(|(_, op)| op)
         .collect())
+}
+
+/// The clock of the newest op in the log, which a local write leaves as its only record
+/// of the clock.
+pub fn newest_hlc(conn: &Connection) -> Result<Option<Hlc>> {
+    Ok(conn
+        .query_row(
+            "SELECT hlc FROM op_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .map(Hlc::from_i64))
 }
 
 /// Pending ops after log position `after`, oldest first, with their positions: a push

@@ -1,75 +1,95 @@
 //! Checkpoints on a thread of their own. SQLite's automatic checkpoint runs inside the
 //! commit that crosses its threshold, so every few hundred scans or handoffs one of them
-//! waited while megabytes of log were copied and synced; here a commit only nudges a
-//! thread that copies the log back while writers go on.
+//! waited while megabytes of log were copied and synced; here a commit that leaves the
+//! log long only nudges a thread that copies it back while writers go on.
 
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::Result;
 
-/// Log size, in bytes, above which a checkpoint runs (SQLite's default: 1,000 pages).
-const THRESHOLD: u64 = 1000 * 4096;
+/// Pages not yet copied back from which a checkpoint runs (SQLite's default).
+const THRESHOLD_PAGES: i32 = 1000;
+
+/// Log length, in pages, from which the writer copies the rest itself (16 MiB).
+const CATCH_UP_PAGES: i32 = 4 * THRESHOLD_PAGES;
 
 /// A background checkpointer for one database file, with a connection of its own.
 pub struct Checkpointer {
-    nudge: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    /// Opens a second connection to `path` and starts the thread; the caller then turns
-    /// off its own connection's automatic checkpoints.
-    pub fn start(path: &Path, key: &[u8]) -> Result<Checkpointer> {
+    /// Opens a second connection to `path`, starts the thread and hooks the writer's
+    /// commits on `writer` in place of SQLite's automatic checkpoints. The thread ends
+    /// once `writer` is closed, so close it before dropping this.
+    pub fn start(path: &Path, key: &[u8], writer: &mut Connection) -> Result<Checkpointer> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         super::set_key(&conn, key)?;
         conn.pragma_update(None, "cache_size", -256)?;
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
         let (tx, rx) = mpsc::sync_channel(1);
-        let thread = std::thread::Builder::new()
-            .name("doorstep-checkpoint".into())
-            .spawn(move || run(conn, &wal, rx))
-            .map_err(|e| crate::error::Error::invalid(format!("cannot start a thread: {e}")))?;
+        // Where the last checkpoint left off, in the log's pages.
+        let copied = Arc::new(AtomicI32::new(0));
+        let thread = {
+            let copied = copied.clone();
+            std::thread::Builder::new()
+                .name("doorstep-checkpoint".into())
+                .spawn(move || run(conn, rx, &copied))
+                .map_err(|e| crate::error::Error::invalid(format!("cannot start a thread: {e}")))?
+        };
+        // SQLite gives the log's length in pages at every commit. The file's length says
+        // nothing: a log is reused from its start without shrinking.
+        let mut last = 0;
+        writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, pages: i32| {
+            if pages < last {
+                // The log started over, so nothing in it has been copied yet.
+                copied.store(0, Ordering::Relaxed);
+            }
+            last = pages;
+            if pages >= CATCH_UP_PAGES {
+                // Writes without a pause never find the log wholly copied when they
+                // begin, so it never starts over and only grows. The thread has copied
+                // most of it; copying the few pages left here lets the next write start
+                // it over. A busy thread means it is copying them already.
+                let _ = wal.checkpoint();
+            } else if pages - copied.load(Ordering::Relaxed) >= THRESHOLD_PAGES {
+                // A full channel means a nudge is already waiting, which is enough.
+                let _ = tx.try_send(());
+            }
+            Ok(())
+        }))?;
         Ok(Checkpointer {
-            nudge: Some(tx),
             thread: Some(thread),
         })
-    }
-
-    /// Tells the thread a transaction committed; never blocks.
-    pub fn nudge(&self) {
-        if let Some(tx) = &self.nudge {
-            // A full channel means a nudge is already waiting, which is enough; a closed
-            // one only happens while dropping.
-            let _ = tx.try_send(());
-        }
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        // Closing the channel ends the thread; its connection, closed last, then folds
-        // the log into the database as SQLite does on close.
-        self.nudge.take();
+        // The writer's hook held the only sender: with the writer closed the thread ends,
+        // and its connection, closed last, folds the log into the database as SQLite does
+        // on close.
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn run(conn: Connection, wal: &Path, rx: Receiver<()>) {
+fn run(conn: Connection, rx: Receiver<()>, copied: &AtomicI32) {
     while rx.recv().is_ok() {
-        let big = std::fs::metadata(wal).map(|m| m.len() >= THRESHOLD);
-        if big.unwrap_or(false) {
-            // Passive: copies what no reader still needs and never blocks a writer. A
-            // failure (a busy reader) is retried at the next nudge.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        // Passive: copies what no reader still needs and never blocks a writer. A failure
+        // (a busy reader) is retried at the next nudge.
+        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2));
+        if let Ok(done) = done {
+            copied.store(done, Ordering::Relaxed);
         }
     }
 }

@@ -183,6 +183,15 @@ fn classify_read_error(path: &Path, existing: Option<&Existing>, e: rusqlite::Er
     }
 }
 
+/// Names a failure of the first reads after `open` as `open` names its own: a damaged
+/// page met there makes the file corrupt rather than a storage fault.
+pub fn opening_error(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Storage(e) => open_error(path, e),
+        other => other,
+    }
+}
+
 fn open_error(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::ReadOnly) => Error::ReadOnly(path.to_path_buf()),
