@@ -295,17 +295,10 @@ impl Doorstep {
         let st = &mut *guard;
         let tx = st.conn.unchecked_transaction()?;
         let mut hlc = st.hlc;
-        let mut watch = ConflictWatch {
-            local_device: &st.device,
-            found: Vec::new(),
-        };
+        let mut watch = ConflictWatch::default();
         let mut applied = 0;
         for op in ops {
-            // This device's own ops are in its log already (and not indexed by id).
-            if op.device == st.device {
-                continue;
-            }
-            if log::apply_watching(&tx, SCHEMA, op, Some(&mut watch))? == Applied::New {
+            if log::apply_watching(&tx, SCHEMA, op, &st.device, Some(&mut watch))? == Applied::New {
                 applied += 1;
             }
             hlc = hlc.observe(op.hlc);
