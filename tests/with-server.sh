@@ -2,9 +2,11 @@
 # Runs a command with a station server on a free loopback port (SQLite in a temporary
 # folder) and one-time enrolment codes for the binding suites:
 #   DOORSTEP_TEST_SERVER  http://127.0.0.1:PORT
-#   DOORSTEP_TEST_CODES   three codes: two social workers and a station admin, all for
-#                         武昌区/中南路街道/丽岛社区/第1网格
-# Usage: tests/with-server.sh tests/python/run.sh
+#   DOORSTEP_TEST_CODES   four codes, comma-separated: two social workers (worker1,
+#                         worker2), a station admin (admin) and a runner (runner1), the
+#                         workers and the runner for 武昌区/中南路街道/丽岛社区/第1网格
+# Usage: tests/with-server.sh tests/python/run.sh (each suite's run.sh calls it itself
+# when DOORSTEP_TEST_SERVER is not set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q -p doorstep-server --bin doorstep
@@ -15,6 +17,7 @@ codes=(
   "$("$bin" enrol --data "$data" --user worker1 --role social_worker --area "$grid")"
   "$("$bin" enrol --data "$data" --user worker2 --role social_worker --area "$grid")"
   "$("$bin" enrol --data "$data" --user admin --role station_admin)"
+  "$("$bin" enrol --data "$data" --user runner1 --role runner --area "$grid")"
 )
 RUST_LOG=warn "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$data/out" 2>"$data/log" &
 pid=$!

@@ -35,6 +35,8 @@ impl From<s::Role> for Role {
 pub enum SyncStage {
     Pull,
     Push,
+    /// Photos and signatures going up and coming down.
+    Blobs,
     Done,
 }
 
@@ -52,6 +54,7 @@ impl s::SyncProgress for Forward {
         let stage = match stage {
             s::SyncStage::Pull => SyncStage::Pull,
             s::SyncStage::Push => SyncStage::Push,
+            s::SyncStage::Blobs => SyncStage::Blobs,
             s::SyncStage::Done => SyncStage::Done,
         };
         self.0.progress(stage, done, total);
@@ -92,6 +95,8 @@ pub struct SyncReport {
     pub rejected: u64,
     pub conflicts: u64,
     pub pending: u64,
+    pub blobs_uploaded: u64,
+    pub blobs_downloaded: u64,
 }
 
 /// A change the server refused, kept on the phone with the reason.
@@ -164,6 +169,8 @@ impl Doorstep {
                 rejected: r.rejected,
                 conflicts: r.conflicts,
                 pending: r.pending,
+                blobs_uploaded: r.blobs_uploaded,
+                blobs_downloaded: r.blobs_downloaded,
             })
         }))
         .await

@@ -184,13 +184,7 @@ impl Doorstep {
         let mut hlc = st.hlc;
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
-            // This device's own ops are in its log already; only other devices' ops are
-            // indexed by id.
-            if op.device == st.device {
-                out.push(Applied::Duplicate);
-                continue;
-            }
-            out.push(log::apply(&tx, SCHEMA, op)?);
+            out.push(log::apply_watching(&tx, SCHEMA, op, &st.device, None)?);
             hlc = hlc.observe(op.hlc);
         }
         log::settle(&tx)?;

@@ -51,6 +51,12 @@ impl From<StoreError> for ApiError {
             StoreError::CodeUsed => {
                 ApiError::new(StatusCode::CONFLICT, "enrolment_code_used", e.to_string())
             }
+            StoreError::UploadOffset { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "upload_offset", e.to_string())
+            }
+            StoreError::UploadLength { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "upload_length", e.to_string())
+            }
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "storage failed");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)

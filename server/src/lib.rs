@@ -58,8 +58,9 @@ pub struct Config {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull."),
-    paths(sync::routes::enrol_device, sync::routes::push, sync::routes::pull, sync::routes::whoami, healthz),
+    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull, and blobs (photos, signatures) by SHA-256, uploaded and downloaded resumably."),
+    paths(sync::routes::enrol_device, sync::routes::create_enrolment, sync::routes::push, sync::routes::pull, sync::routes::whoami,
+          sync::blobs::head, sync::blobs::get, sync::blobs::put, healthz),
     tags((name = "sync", description = "Phones enrol, push their ops and pull what their role and areas may see."))
 )]
 struct ApiDoc;
@@ -106,6 +107,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/push", post(sync::routes::push))
         .route("/api/v1/pull", get(sync::routes::pull))
         .route("/api/v1/whoami", get(sync::routes::whoami))
+        .route("/api/v1/enrolments", post(sync::routes::create_enrolment))
+        .route(
+            "/api/v1/blobs/{sha256}",
+            get(sync::blobs::get)
+                .head(sync::blobs::head)
+                .put(sync::blobs::put)
+                .layer(DefaultBodyLimit::max(
+                    doorstep_core::sync::protocol::MAX_BLOB_BYTES as usize,
+                )),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(log_request))

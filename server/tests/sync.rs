@@ -638,7 +638,14 @@ async fn api_errors_are_json_and_bodies_are_limited(b: Backend) {
         .json()
         .await
         .unwrap();
-    for path in ["/api/v1/enrol", "/api/v1/push", "/api/v1/pull", "/healthz"] {
+    for path in [
+        "/api/v1/enrol",
+        "/api/v1/enrolments",
+        "/api/v1/push",
+        "/api/v1/pull",
+        "/api/v1/blobs/{sha256}",
+        "/healthz",
+    ] {
         assert!(spec["paths"][path].is_object(), "{path} documented");
     }
     let health: serde_json::Value = client
@@ -661,6 +668,85 @@ async fn api_errors_are_json_and_bodies_are_limited(b: Backend) {
     orphan.unwrap();
     let report = phone.sync_with(quick(), None).await.unwrap();
     assert_eq!((report.rejected, report.pending), (0, 1));
+}
+
+async fn a_station_admin_device_makes_enrolment_codes(b: Backend) {
+    let env = Env::start(b).await;
+    let (admin, _) = env.phone("admin", Role::StationAdmin, &[]).await;
+    let (worker, _) = env.phone("wang", SW, &[GRID1]).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/enrolments", env.url());
+    let ask = |token: Option<String>, body: serde_json::Value| {
+        let mut req = client.post(&url).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let resp = ask(
+        Some(token(&admin)),
+        serde_json::json!({"user": "runner7", "role": "runner", "areas": [GRID2], "code_minutes": 30}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 201);
+    let made: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(made["role"], "runner");
+    assert_eq!(
+        made["expires_at"].as_i64().unwrap(),
+        env.clock_now() + 30 * 60_000
+    );
+    let phone = env.new_phone();
+    let e = phone
+        .enrol(&env.url(), made["code"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (e.user.as_str(), e.role, e.areas.clone()),
+        ("runner7", Role::Runner, vec![GRID2.to_string()])
+    );
+    // Only a station admin's device makes codes, and only sound ones.
+    let resp = ask(
+        Some(token(&worker)),
+        serde_json::json!({"user": "x", "role": "station_admin"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["code"],
+        "forbidden"
+    );
+    for (body, says) in [
+        (
+            serde_json::json!({"user": "x", "role": "runner"}),
+            "needs at least one area",
+        ),
+        (
+            serde_json::json!({"user": "x", "role": "pilot", "areas": [GRID1]}),
+            "unknown",
+        ),
+        (
+            serde_json::json!({"user": " ", "role": "marshal", "areas": [GRID1]}),
+            "user",
+        ),
+        (
+            serde_json::json!({"user": "x", "role": "marshal", "areas": ["/a"]}),
+            "malformed",
+        ),
+    ] {
+        let resp = ask(Some(token(&admin)), body).await.unwrap();
+        assert_eq!(resp.status(), 400);
+        let err: serde_json::Value = resp.json().await.unwrap();
+        assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    }
+    let resp = ask(
+        None,
+        serde_json::json!({"user": "x", "role": "station_admin"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 401);
 }
 
 struct Recorder(Mutex<Vec<(SyncStage, u64, u64)>>);
@@ -750,4 +836,5 @@ on_both!(
     api_errors_are_json_and_bodies_are_limited,
     progress_is_reported_by_stage,
     an_unreachable_server_is_a_network_error_and_loses_nothing,
+    a_station_admin_device_makes_enrolment_codes,
 );

@@ -102,6 +102,7 @@ async fn killed_mid_push_and_restarted(b: Backend) {
             backoff_ms: 50,
             max_backoff_ms: 400,
             timeout_ms: 5_000,
+            blob_part: 64 * 1024,
         };
         p.sync_with(opts, None).await
     });

@@ -7,8 +7,12 @@
 #   tests/swift/run.sh [extra `swift test` arguments, e.g. --filter DoorstepTests.testWrongKey]
 #
 # Environment: DOORSTEP_CACHE (chroot location, see setup-chroot.sh), DOORSTEP_SKIP_GEN=1 to reuse
-# target/bindings as they are.
+# target/bindings as they are. The sync scenario needs a station server: tests/with-server.sh
+# starts one (and sets DOORSTEP_TEST_SERVER and DOORSTEP_TEST_CODES) unless one is given; the
+# chroot shares the host's loopback.
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/run.sh"
+[ -n "${DOORSTEP_TEST_SERVER:-}" ] || exec "$(dirname "$self")/../with-server.sh" "$self" "$@"
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -81,6 +85,7 @@ log="$cache/swift-test.log"
 status=0
 chroot "$root" /usr/bin/env -i \
   PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TMPDIR=/tmp \
+  DOORSTEP_TEST_SERVER="$DOORSTEP_TEST_SERVER" DOORSTEP_TEST_CODES="${DOORSTEP_TEST_CODES:-}" \
   LD_LIBRARY_PATH="$repo/target/bindings" DOORSTEP_FFI_LIB_DIR="$repo/target/bindings" \
   swift test --package-path "$repo/ios" --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 

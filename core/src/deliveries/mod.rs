@@ -908,6 +908,22 @@ fn check_proof(
     }))
 }
 
+/// The blob a handoff op names as its proof (a photo or a signature), if any: what sync
+/// uploads with the op and fetches for a phone that receives it.
+pub fn blob_of(op: &crate::log::Op) -> Option<&str> {
+    if op.entity != HANDOFF.name {
+        return None;
+    }
+    let kind = op.fields.get("proof_kind")?.as_str()?;
+    if kind != ProofKind::Photo.code() && kind != ProofKind::Signature.code() {
+        return None;
+    }
+    op.fields
+        .get("proof")?
+        .as_str()
+        .filter(|h| proof::is_sha256_hex(h))
+}
+
 /// Stores bytes as a blob in the write's transaction; returns their hash.
 pub fn store_blob(w: &Writer, mime: &str, bytes: &[u8]) -> Result<String> {
     let hash = proof::sha256_hex(bytes);

@@ -68,6 +68,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
+/// Whether `s` is a blob address: 64 lowercase hex digits.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A camera photo made fit to keep: at most `MAX_SIDE` px on its longest side, turned
 /// upright, re-encoded as JPEG. Re-encoding from pixels writes no EXIF, so the GPS
 /// position and everything else the camera added is gone.

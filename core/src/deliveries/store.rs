@@ -406,3 +406,32 @@ pub fn mark_uploaded(conn: &Connection, hash: &str, at: i64) -> Result<bool> {
         .execute(params![hash, at])?
         == 1)
 }
+
+/// Blobs named as proof by handoffs this phone holds but whose bytes it lacks (a photo
+/// taken on another phone), oldest handoff first.
+pub fn missing_blobs(conn: &Connection, limit: u32) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT h.proof FROM handoff h
+         WHERE h.proof_kind IN ('photo', 'signature') AND h._deleted = 0
+           AND NOT EXISTS (SELECT 1 FROM blob b WHERE b.hash = h.proof)
+         GROUP BY h.proof ORDER BY min(h.at), h.proof LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Stores a blob fetched from the server: the server has it, so it is never uploaded.
+pub fn put_fetched_blob(
+    conn: &Connection,
+    hash: &str,
+    mime: &str,
+    bytes: &[u8],
+    at: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO blob(hash, mime, size, bytes, created_at, uploaded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(hash) DO NOTHING",
+    )?
+    .execute(params![hash, mime, bytes.len() as i64, bytes, at])?;
+    Ok(())
+}

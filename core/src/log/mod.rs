@@ -261,9 +261,10 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// Applies an op from another device. Applying the same op again changes nothing.
+/// Applies an op received from elsewhere to a store that writes no ops of its own (a
+/// replica of the server's ops, a test). Applying the same op again changes nothing.
 pub fn apply(conn: &Connection, schema: Schema, op: &Op) -> Result<Applied> {
-    apply_watching(conn, schema, op, None)
+    apply_watching(conn, schema, op, "", None)
 }
 
 /// A field where two edits met and last-writer-wins kept one: both values are kept here
@@ -289,22 +290,28 @@ pub struct FieldConflict {
 }
 
 /// Watches remote puts for edits that lose to, or overwrite, a concurrent edit.
-pub struct ConflictWatch<'a> {
-    /// This device: an overwritten value it wrote and has not yet had acknowledged was
-    /// written without knowing of the remote edit.
-    pub local_device: &'a str,
+#[derive(Debug, Default)]
+pub struct ConflictWatch {
     /// Conflicts found so far.
     pub found: Vec<FieldConflict>,
 }
 
-/// `apply`, also reporting into `watch` each field where the remote op lost to a value it
-/// did not know of, or overwrote an edit of this device still waiting for the server.
+/// Applies an op received from the server or another device to the store of
+/// `local_device`. That device's own ops are in its log already (a pull may send them
+/// back): they are duplicates, as is any op applied before. With `watch`, also reports
+/// each field where the op lost to a value it did not know of, or overwrote an edit of
+/// `local_device` still waiting for the server.
 pub fn apply_watching(
     conn: &Connection,
     schema: Schema,
     op: &Op,
+    local_device: &str,
     watch: Option<&mut ConflictWatch>,
 ) -> Result<Applied> {
+    // This device's op ids are not indexed, so the lookup below would not find them.
+    if !local_device.is_empty() && op.device == local_device {
+        return Ok(Applied::Duplicate);
+    }
     let seen: Option<i64> = conn
         .prepare_cached("SELECT 1 FROM op_log WHERE op_id = ?1 AND local = 0")?
         .query_row([&op.id], |r| r.get(0))
@@ -312,12 +319,12 @@ pub fn apply_watching(
     if seen.is_some() {
         return Ok(Applied::Duplicate);
     }
-    apply_op_watching(conn, schema, op, false, watch)?;
+    apply_op_watching(conn, schema, op, false, local_device, watch)?;
     Ok(Applied::New)
 }
 
 fn apply_op(conn: &Connection, schema: Schema, op: &Op, local: bool) -> Result<()> {
-    apply_op_watching(conn, schema, op, local, None)
+    apply_op_watching(conn, schema, op, local, "", None)
 }
 
 fn apply_op_watching(
@@ -325,11 +332,12 @@ fn apply_op_watching(
     schema: Schema,
     op: &Op,
     local: bool,
+    local_device: &str,
     watch: Option<&mut ConflictWatch>,
 ) -> Result<()> {
     let def = check(schema, op)?;
     match (def.kind, op.action) {
-        (EntityKind::Register, Action::Put) => put(conn, def, op, watch)?,
+        (EntityKind::Register, Action::Put) => put(conn, def, op, local_device, watch)?,
         (EntityKind::Register, Action::Delete) => {
             conn.prepare_cached(&format!(
                 "INSERT INTO {t}(id, _deleted) VALUES (?1, 1)
@@ -436,6 +444,7 @@ fn put(
     conn: &Connection,
     def: &EntityDef,
     op: &Op,
+    local_device: &str,
     mut watch: Option<&mut ConflictWatch>,
 ) -> Result<()> {
     let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
@@ -485,7 +494,17 @@ fn put(
             .unwrap_or_else(|| (base_hlc, base_dev.clone()));
         let wins = (op.hlc.as_i64(), op.device.as_str()) > (current.0, current.1.as_str());
         if let Some(watch) = watch.as_deref_mut() {
-            watch_field(conn, def, op, field, value, wins, &current, watch)?;
+            watch_field(
+                conn,
+                def,
+                op,
+                field,
+                value,
+                wins,
+                &current,
+                local_device,
+                watch,
+            )?;
         }
         if wins {
             conn.prepare_cached(&format!(
@@ -510,13 +529,14 @@ fn watch_field(
     value: &Value,
     wins: bool,
     current: &(i64, String),
+    local_device: &str,
     watch: &mut ConflictWatch,
 ) -> Result<()> {
     if current.1.is_empty() || current.1 == op.device {
         return Ok(());
     }
     if wins {
-        if current.1 != watch.local_device {
+        if current.1 != local_device {
             return Ok(());
         }
         // Only ops above the settled watermark can still wait for the server.

@@ -207,6 +207,32 @@ fn pending_ops_are_read_from_the_settled_watermark_and_nothing_waiting_is_skippe
 }
 
 #[test]
+fn a_devices_own_op_coming_back_is_a_duplicate() {
+    let conn = store::open_in_memory().unwrap();
+    let mine = op(
+        "o-mine",
+        (10, 0),
+        "dev-a",
+        "r1",
+        Action::Put,
+        crate::fields! {"name" => "张伟"},
+    );
+    assert_eq!(
+        apply_watching(&conn, SCHEMA, &mine, "dev-a", None).unwrap(),
+        Applied::Duplicate
+    );
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM op_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0, "nothing was applied");
+    // The same op is new to another device's store.
+    assert_eq!(
+        apply_watching(&conn, SCHEMA, &mine, "dev-b", None).unwrap(),
+        Applied::New
+    );
+}
+
+#[test]
 fn applying_the_same_op_twice_changes_nothing() {
     let conn = store::open_in_memory().unwrap();
     let o = op(

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_checkin.sql"),
     include_str!("../../migrations/0004_deliveries.sql"),
     include_str!("../../migrations/0005_sync.sql"),
+    include_str!("../../migrations/0006_blob_download.sql"),
 ];
 
 /// The schema version this build writes.

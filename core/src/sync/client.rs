@@ -18,6 +18,35 @@ pub(crate) struct Http {
     opts: SyncOptions,
 }
 
+/// A reply read whole: what `raw` gives back for the caller to judge.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A header as a number, if present and numeric.
+    pub(crate) fn header_u64(&self, name: &str) -> Option<u64> {
+        self.headers.get(name)?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// The error this reply stands for: its JSON error body, or the start of its text.
+    pub(crate) fn error(&self, path: &str) -> Error {
+        let msg = format!("{path}: {}: {}", self.status, detail(&self.body));
+        match self.status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::Unauthorized(msg),
+            _ => Error::Invalid(msg),
+        }
+    }
+}
+
+fn detail(bytes: &[u8]) -> String {
+    serde_json::from_slice::<ErrorBody>(bytes)
+        .map(|b| format!("{} ({})", b.message, b.code))
+        .unwrap_or_else(|_| String::from_utf8_lossy(bytes).chars().take(200).collect())
+}
+
 /// Why one attempt failed, and whether another may succeed.
 enum Failure {
     Retry(String),
@@ -52,14 +81,37 @@ impl Http {
         path: &str,
         body: Option<&B>,
     ) -> Result<T> {
+        self.retrying(path, || self.once(method.clone(), path, body))
+            .await
+    }
+
+    /// Sends a request with raw bytes and extra headers until the server answers (a
+    /// network failure, a cut reply or a 5xx is tried again), and hands back any answer
+    /// but 401 for the caller to judge.
+    pub(crate) async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply> {
+        self.retrying(path, || self.raw_once(method.clone(), path, headers, body))
+            .await
+    }
+
+    async fn retrying<T, F: std::future::Future<Output = Result<T, Failure>>>(
+        &self,
+        path: &str,
+        attempt: impl Fn() -> F,
+    ) -> Result<T> {
         let mut delay = self.opts.backoff_ms;
         let mut last = String::new();
-        for attempt in 0..self.opts.attempts.max(1) {
-            if attempt > 0 {
+        for n in 0..self.opts.attempts.max(1) {
+            if n > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
                 delay = (delay * 2).min(self.opts.max_backoff_ms);
             }
-            match self.once(method.clone(), path, body).await {
+            match attempt().await {
                 Ok(v) => return Ok(v),
                 Err(Failure::Final(e)) => return Err(e),
                 Err(Failure::Retry(why)) => last = why,
@@ -69,6 +121,46 @@ impl Http {
             "{path}: gave up after {} attempts: {last}",
             self.opts.attempts.max(1)
         )))
+    }
+
+    async fn raw_once(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> Result<Reply, Failure> {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        if let Some(b) = body {
+            req = req.body(b.to_vec());
+        }
+        let resp = req.send().await.map_err(|e| Failure::Retry(chain(&e)))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| Failure::Retry(chain(&e)))?
+            .to_vec();
+        let reply = Reply {
+            status,
+            headers,
+            body,
+        };
+        match status {
+            StatusCode::UNAUTHORIZED => Err(Failure::Final(reply.error(path))),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => {
+                Err(Failure::Retry(reply.error(path).to_string()))
+            }
+            s if s.is_server_error() => Err(Failure::Retry(reply.error(path).to_string())),
+            _ => Ok(reply),
+        }
     }
 
     async fn once<B: Serialize, T: DeserializeOwned>(
@@ -92,10 +184,7 @@ impl Http {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| Failure::Retry(format!("{path}: unreadable reply: {e}")));
         }
-        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|b| format!("{} ({})", b.message, b.code))
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        let msg = format!("{path}: {status}: {detail}");
+        let msg = format!("{path}: {status}: {}", detail(&bytes));
         Err(match status {
             StatusCode::UNAUTHORIZED => Failure::Final(Error::Unauthorized(msg)),
             StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS => Failure::Retry(msg),

@@ -3,6 +3,7 @@
 //! acknowledgements and the pull cursor are committed with the data they cover, so an
 //! interrupted sync picks up where it stopped and a repeated one changes nothing.
 
+mod blobs;
 mod client;
 pub mod protocol;
 mod store;
@@ -28,14 +29,16 @@ pub enum SyncStage {
     Pull,
     /// Sending this device's ops.
     Push,
+    /// Uploading this device's photos and signatures, fetching those it lacks.
+    Blobs,
     /// Finished.
     Done,
 }
 
 /// Told about progress during a sync; the apps show it.
 pub trait SyncProgress: Send + Sync {
-    /// `done` items of the stage so far; `total` when known (pending ops for a push),
-    /// else 0.
+    /// `done` items of the stage so far; `total` when known (pending ops for a push,
+    /// blobs to move), else 0.
     fn progress(&self, stage: SyncStage, done: u64, total: u64);
 }
 
@@ -53,6 +56,8 @@ pub struct SyncOptions {
     pub max_backoff_ms: u64,
     /// Time limit of one request.
     pub timeout_ms: u64,
+    /// Bytes of a blob per request, up or down: what an interruption can cost.
+    pub blob_part: u32,
 }
 
 impl Default for SyncOptions {
@@ -64,6 +69,7 @@ impl Default for SyncOptions {
             backoff_ms: 250,
             max_backoff_ms: 8_000,
             timeout_ms: 30_000,
+            blob_part: 256 * 1024,
         }
     }
 }
@@ -96,6 +102,10 @@ pub struct SyncReport {
     pub conflicts: u64,
     /// Local ops still waiting for the server.
     pub pending: u64,
+    /// Photos and signatures sent to the server.
+    pub blobs_uploaded: u64,
+    /// Photos and signatures fetched from it.
+    pub blobs_downloaded: u64,
 }
 
 /// A local op the server refused, with its reason.
@@ -177,8 +187,9 @@ impl Doorstep {
     }
 
     /// Pulls what this device may see, then pushes its own ops, then pulls again for
-    /// what arrived meanwhile. Pulling first lets edits of this device still waiting for
-    /// the server be seen meeting concurrent ones (see `conflicts`).
+    /// what arrived meanwhile, then moves blobs both ways. Pulling first lets edits of
+    /// this device still waiting for the server be seen meeting concurrent ones (see
+    /// `conflicts`).
     pub async fn sync_with(
         &self,
         opts: SyncOptions,
@@ -198,6 +209,7 @@ impl Doorstep {
         self.pull_all(&http, &opts, &mut report, &tell).await?;
         self.push_all(&http, &opts, &mut report, &tell).await?;
         self.pull_all(&http, &opts, &mut report, &tell).await?;
+        self.sync_blobs(&http, &opts, &mut report, &tell).await?;
         report.pending = self.pending_op_count()?;
         self.read(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
         tell(SyncStage::Done, report.accepted + report.applied, 0);
@@ -283,17 +295,10 @@ impl Doorstep {
         let st = &mut *guard;
         let tx = st.conn.unchecked_transaction()?;
         let mut hlc = st.hlc;
-        let mut watch = ConflictWatch {
-            local_device: &st.device,
-            found: Vec::new(),
-        };
+        let mut watch = ConflictWatch::default();
         let mut applied = 0;
         for op in ops {
-            // This device's own ops are in its log already (and not indexed by id).
-            if op.device == st.device {
-                continue;
-            }
-            if log::apply_watching(&tx, SCHEMA, op, Some(&mut watch))? == Applied::New {
+            if log::apply_watching(&tx, SCHEMA, op, &st.device, Some(&mut watch))? == Applied::New {
                 applied += 1;
             }
             hlc = hlc.observe(op.hlc);

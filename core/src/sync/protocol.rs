@@ -128,3 +128,19 @@ pub struct ErrorBody {
 pub const MAX_PUSH_OPS: usize = 1_000;
 /// Most ops in one pull page.
 pub const MAX_PULL_OPS: u32 = 5_000;
+
+/// Largest blob (a photo or a signature) the server keeps, bytes. Phones scale photos to
+/// 1280 px JPEGs of a few hundred kilobytes, so this leaves room.
+pub const MAX_BLOB_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Reply to `PUT /api/v1/blobs/{sha256}`: where this device's upload stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobUpload {
+    pub hash: String,
+    /// Bytes the server holds of this upload (all of them once complete).
+    pub received: u64,
+    /// The blob's size.
+    pub total: u64,
+    /// Whether the blob is stored, its SHA-256 checked.
+    pub complete: bool,
+}

@@ -170,3 +170,50 @@ pub(crate) fn mark_reviewed(conn: &Connection, id: i64) -> Result<bool> {
         .execute([id])?
         == 1)
 }
+
+/// Bytes of a blob downloaded so far.
+pub(crate) fn download_received(conn: &Connection, hash: &str) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(length(bytes)), 0) FROM blob_download WHERE hash = ?1",
+        )?
+        .query_row([hash], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// Keeps one downloaded part of a blob.
+pub(crate) fn add_download_part(
+    conn: &Connection,
+    hash: &str,
+    start: u64,
+    mime: &str,
+    bytes: &[u8],
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO blob_download(hash, start, mime, bytes, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(hash, start) DO UPDATE SET bytes = excluded.bytes, mime = excluded.mime",
+    )?
+    .execute(params![hash, start as i64, mime, bytes, now])?;
+    Ok(())
+}
+
+/// A downloaded blob's type and bytes, parts in order.
+pub(crate) fn download_bytes(conn: &Connection, hash: &str) -> Result<(String, Vec<u8>)> {
+    let mut stmt = conn
+        .prepare_cached("SELECT mime, bytes FROM blob_download WHERE hash = ?1 ORDER BY start")?;
+    let mut rows = stmt.query([hash])?;
+    let (mut mime, mut out) = (String::new(), Vec::new());
+    while let Some(r) = rows.next()? {
+        mime = r.get(0)?;
+        out.extend_from_slice(&r.get::<_, Vec<u8>>(1)?);
+    }
+    Ok((mime, out))
+}
+
+/// Forgets a download's parts.
+pub(crate) fn drop_download(conn: &Connection, hash: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM blob_download WHERE hash = ?1")?
+        .execute([hash])?;
+    Ok(())
+}

@@ -45,6 +45,8 @@ pub struct NewEnrolment {
 pub struct StoredOp {
     pub op: Op,
     pub area: String,
+    /// The blob the op names (a handoff's photo or signature), if any.
+    pub blob: Option<String>,
 }
 
 /// What a device may pull.
@@ -68,6 +70,25 @@ pub struct Page {
     pub high_water: i64,
 }
 
+/// A stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub size: u64,
+    pub mime: String,
+}
+
+/// One part of a device's upload of a blob: `bytes` from `offset` of `total`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPart {
+    pub hash: String,
+    pub device: String,
+    pub offset: u64,
+    pub total: u64,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+    pub now_ms: i64,
+}
+
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -77,6 +98,12 @@ pub enum StoreError {
     CodeExpired,
     #[error("the enrolment code has already been used")]
     CodeUsed,
+    /// A part that does not start where the device's upload stands.
+    #[error("this upload holds {received} bytes, so the next part starts at byte {received}")]
+    UploadOffset { received: u64 },
+    /// A part that gives another total than the upload's first part did.
+    #[error("this upload was started with a total of {total} bytes")]
+    UploadLength { total: u64 },
     #[error("storage: {0}")]
     Backend(String),
 }
@@ -150,6 +177,40 @@ pub trait Storage: Send + Sync + 'static {
 
     /// How many ops are stored.
     async fn op_count(&self) -> StoreResult<u64>;
+
+    /// A complete blob's size and type.
+    async fn blob_meta(&self, hash: &str) -> StoreResult<Option<BlobMeta>>;
+
+    /// Up to `len` bytes of a complete blob from `start`.
+    async fn blob_range(&self, hash: &str, start: u64, len: u64) -> StoreResult<Option<Vec<u8>>>;
+
+    /// Whether `device` stored the blob, or may pull (with `filter`) an op that names it.
+    async fn blob_readable(
+        &self,
+        hash: &str,
+        device: &str,
+        filter: &PullFilter,
+    ) -> StoreResult<bool>;
+
+    /// Bytes of `device`'s unfinished upload of a blob (0 if none).
+    async fn upload_received(&self, hash: &str, device: &str) -> StoreResult<u64>;
+
+    /// Adds a part to `device`'s upload, which must start where the upload stands
+    /// (`UploadOffset` otherwise) and give the same total. Returns the bytes held now.
+    async fn append_upload(&self, part: UploadPart) -> StoreResult<u64>;
+
+    /// Every byte of `device`'s upload, in order.
+    async fn upload_bytes(&self, hash: &str, device: &str) -> StoreResult<Vec<u8>>;
+
+    /// Ends `device`'s upload: with `keep`, its bytes become the blob (a blob already
+    /// complete stays as it is); without, they are dropped.
+    async fn finish_upload(
+        &self,
+        hash: &str,
+        device: &str,
+        keep: Option<(&str, &[u8])>,
+        now_ms: i64,
+    ) -> StoreResult<()>;
 }
 
 /// Opens the storage: PostgreSQL when `database` is a `postgres://` URL, else SQLite in

@@ -14,7 +14,10 @@ use tokio_postgres::{IsolationLevel, NoTls};
 use super::sqlite::{action_str, parse_action};
 use super::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_sync.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_sync.sql"),
+    include_str!("../../migrations/postgres/0002_blobs.sql"),
+];
 
 /// Advisory lock keys: one for migrations, one for ingest.
 const MIGRATION_LOCK: i64 = 0x646f_6f72_0001;
@@ -259,13 +262,32 @@ impl Storage for PostgresStorage {
                       WITH ORDINALITY AS t(op_id, hlc, device, user_id, entity, entity_id, action, fields, area, n)
                  ORDER BY n
                  ON CONFLICT (op_id) DO NOTHING
-                 RETURNING entity, entity_id, area",
+                 RETURNING entity, entity_id, area, seq, op_id",
                 &[
                     &cols[0], &hlcs, &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6],
                     &cols[7], &now_ms,
                 ],
             )
             .await?;
+        let blob_of: HashMap<&str, &str> = ops
+            .iter()
+            .filter_map(|s| s.blob.as_deref().map(|b| (s.op.id.as_str(), b)))
+            .collect();
+        let (mut hashes, mut seqs) = (Vec::new(), Vec::new());
+        for r in &inserted {
+            if let Some(hash) = blob_of.get(r.get::<_, &str>(4)) {
+                hashes.push(hash.to_string());
+                seqs.push(r.get::<_, i64>(3));
+            }
+        }
+        if !hashes.is_empty() {
+            tx.execute(
+                "INSERT INTO blob_ref(hash, seq) SELECT * FROM UNNEST($1::text[], $2::int8[])
+                 ON CONFLICT DO NOTHING",
+                &[&hashes, &seqs],
+            )
+            .await?;
+        }
         // One row may be placed twice in a batch; the last placement wins, as in SQLite.
         let mut placed: HashMap<(String, String), String> = HashMap::new();
         for r in &inserted {
@@ -371,5 +393,168 @@ impl Storage for PostgresStorage {
             .await?
             .get(0);
         Ok(n as u64)
+    }
+
+    async fn blob_meta(&self, hash: &str) -> StoreResult<Option<BlobMeta>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt("SELECT size, mime FROM blob WHERE hash = $1", &[&hash])
+            .await?;
+        Ok(row.map(|r| BlobMeta {
+            size: r.get::<_, i64>(0) as u64,
+            mime: r.get(1),
+        }))
+    }
+
+    async fn blob_range(&self, hash: &str, start: u64, len: u64) -> StoreResult<Option<Vec<u8>>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT substring(bytes FROM $2 FOR $3) FROM blob WHERE hash = $1",
+                &[&hash, &(start as i32 + 1), &(len as i32)],
+            )
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn blob_readable(
+        &self,
+        hash: &str,
+        device: &str,
+        filter: &PullFilter,
+    ) -> StoreResult<bool> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let all_areas = filter.areas.is_none();
+        let areas: Vec<String> = filter.areas.clone().unwrap_or_default();
+        let prefixes: Vec<String> = areas.iter().map(|a| format!("{a}/")).collect();
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob WHERE hash = $1 AND uploaded_by = $2)
+                     OR EXISTS (SELECT 1 FROM op
+                        WHERE seq IN (SELECT seq FROM blob_ref WHERE hash = $1)
+                          AND entity = ANY($3)
+                          AND ($4 OR area = '' OR area = ANY($5)
+                               OR EXISTS (SELECT 1 FROM UNNEST($6::text[]) p WHERE starts_with(area, p))
+                               OR (entity = 'area' AND area = ANY($7))))",
+                &[
+                    &hash,
+                    &device,
+                    &filter.entities,
+                    &all_areas,
+                    &areas,
+                    &prefixes,
+                    &filter.ancestors,
+                ],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn upload_received(&self, hash: &str, device: &str) -> StoreResult<u64> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT received FROM blob_upload WHERE hash = $1 AND device = $2",
+                &[&hash, &device],
+            )
+            .await?;
+        Ok(row.map_or(0, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    async fn append_upload(&self, part: UploadPart) -> StoreResult<u64> {
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let tx = client.transaction().await?;
+        // Two parts of one upload at once: the first to insert the row holds its lock.
+        tx.execute(
+            "INSERT INTO blob_upload(hash, device, total, mime, received, started_at)
+             VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT DO NOTHING",
+            &[
+                &part.hash,
+                &part.device,
+                &(part.total as i64),
+                &part.mime,
+                &part.now_ms,
+            ],
+        )
+        .await?;
+        let row = tx
+            .query_one(
+                "SELECT received, total FROM blob_upload WHERE hash = $1 AND device = $2 FOR UPDATE",
+                &[&part.hash, &part.device],
+            )
+            .await?;
+        let (received, total) = (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64);
+        if part.offset != received {
+            return Err(StoreError::UploadOffset { received });
+        }
+        if part.total != total {
+            return Err(StoreError::UploadLength { total });
+        }
+        let now = received + part.bytes.len() as u64;
+        tx.execute(
+            "UPDATE blob_upload SET received = $3 WHERE hash = $1 AND device = $2",
+            &[&part.hash, &part.device, &(now as i64)],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO blob_part(hash, device, start, bytes) VALUES ($1, $2, $3, $4)",
+            &[&part.hash, &part.device, &(received as i64), &part.bytes],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(now)
+    }
+
+    async fn upload_bytes(&self, hash: &str, device: &str) -> StoreResult<Vec<u8>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                "SELECT bytes FROM blob_part WHERE hash = $1 AND device = $2 ORDER BY start",
+                &[&hash, &device],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.extend_from_slice(r.get::<_, &[u8]>(0));
+        }
+        Ok(out)
+    }
+
+    async fn finish_upload(
+        &self,
+        hash: &str,
+        device: &str,
+        keep: Option<(&str, &[u8])>,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let mut client = self.pool.get().await.map_err(pool_error)?;
+        let tx = client.transaction().await?;
+        if let Some((mime, bytes)) = keep {
+            tx.execute(
+                "INSERT INTO blob(hash, mime, size, bytes, uploaded_by, stored_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
+                &[
+                    &hash,
+                    &mime,
+                    &(bytes.len() as i64),
+                    &bytes,
+                    &device,
+                    &now_ms,
+                ],
+            )
+            .await?;
+        }
+        tx.execute(
+            "DELETE FROM blob_part WHERE hash = $1 AND device = $2",
+            &[&hash, &device],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM blob_upload WHERE hash = $1 AND device = $2",
+            &[&hash, &device],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -12,7 +12,10 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transact
 
 use super::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_sync.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_sync.sql"),
+    include_str!("../../migrations/sqlite/0002_blobs.sql"),
+];
 
 /// The SQLite storage.
 pub struct SqliteStorage {
@@ -273,6 +276,9 @@ impl Storage for SqliteStorage {
                     "INSERT INTO entity_area(entity, entity_id, area) VALUES (?1, ?2, ?3)
                      ON CONFLICT(entity, entity_id) DO UPDATE SET area = excluded.area",
                 )?;
+                let mut refer = tx.prepare_cached(
+                    "INSERT INTO blob_ref(hash, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                )?;
                 for s in &ops {
                     let op = &s.op;
                     let n = ins.execute(params![
@@ -289,6 +295,9 @@ impl Storage for SqliteStorage {
                     ])?;
                     if n == 1 {
                         inserted += 1;
+                        if let Some(hash) = &s.blob {
+                            refer.execute(params![hash, tx.last_insert_rowid()])?;
+                        }
                         place.execute(params![op.entity, op.entity_id, s.area])?;
                     }
                 }
@@ -331,26 +340,7 @@ impl Storage for SqliteStorage {
             );
             let mut args: Vec<rusqlite::types::Value> =
                 vec![after.into(), filter.exclude_device.clone().into()];
-            sql.push_str(" AND entity IN (");
-            sql.push_str(&vec!["?"; filter.entities.len().max(1)].join(","));
-            sql.push(')');
-            if filter.entities.is_empty() {
-                args.push(String::new().into());
-            }
-            args.extend(filter.entities.iter().cloned().map(Into::into));
-            if let Some(areas) = &filter.areas {
-                sql.push_str(" AND (area = ''");
-                for a in areas {
-                    sql.push_str(" OR area = ? OR area LIKE ? ESCAPE '\\'");
-                    args.push(a.clone().into());
-                    args.push(format!("{}/%", like_escape(a)).into());
-                }
-                for a in &filter.ancestors {
-                    sql.push_str(" OR (entity = 'area' AND area = ?)");
-                    args.push(a.clone().into());
-                }
-                sql.push(')');
-            }
+            scope_sql(&filter, &mut sql, &mut args);
             sql.push_str(" ORDER BY seq LIMIT ?");
             args.push((limit as i64).into());
             let mut ops = Vec::new();
@@ -388,6 +378,190 @@ impl Storage for SqliteStorage {
             Ok(c.query_row("SELECT count(*) FROM op", [], |r| r.get::<_, i64>(0))? as u64)
         })
         .await
+    }
+
+    async fn blob_meta(&self, hash: &str) -> StoreResult<Option<BlobMeta>> {
+        let hash = hash.to_string();
+        blocking(&self.reader, move |c| {
+            Ok(
+                c.prepare_cached("SELECT size, mime FROM blob WHERE hash = ?1")?
+                    .query_row([&hash], |r| {
+                        Ok(BlobMeta {
+                            size: r.get::<_, i64>(0)? as u64,
+                            mime: r.get(1)?,
+                        })
+                    })
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn blob_range(&self, hash: &str, start: u64, len: u64) -> StoreResult<Option<Vec<u8>>> {
+        let hash = hash.to_string();
+        blocking(&self.reader, move |c| {
+            Ok(
+                c.prepare_cached("SELECT substr(bytes, ?2, ?3) FROM blob WHERE hash = ?1")?
+                    .query_row(params![hash, start as i64 + 1, len as i64], |r| {
+                        r.get::<_, Vec<u8>>(0)
+                    })
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn blob_readable(
+        &self,
+        hash: &str,
+        device: &str,
+        filter: &PullFilter,
+    ) -> StoreResult<bool> {
+        let (hash, device, filter) = (hash.to_string(), device.to_string(), filter.clone());
+        blocking(&self.reader, move |c| {
+            let mine = c
+                .prepare_cached("SELECT 1 FROM blob WHERE hash = ?1 AND uploaded_by = ?2")?
+                .exists(params![hash, device])?;
+            if mine {
+                return Ok(true);
+            }
+            let mut sql = String::from(
+                "SELECT 1 FROM op WHERE seq IN (SELECT seq FROM blob_ref WHERE hash = ?)",
+            );
+            let mut args: Vec<rusqlite::types::Value> = vec![hash.into()];
+            scope_sql(&filter, &mut sql, &mut args);
+            sql.push_str(" LIMIT 1");
+            Ok(c.prepare(&sql)?.exists(params_from_iter(args))?)
+        })
+        .await
+    }
+
+    async fn upload_received(&self, hash: &str, device: &str) -> StoreResult<u64> {
+        let (hash, device) = (hash.to_string(), device.to_string());
+        blocking(&self.reader, move |c| {
+            Ok(
+                c.prepare_cached(
+                    "SELECT received FROM blob_upload WHERE hash = ?1 AND device = ?2",
+                )?
+                .query_row(params![hash, device], |r| r.get::<_, i64>(0))
+                .optional()?
+                .unwrap_or(0) as u64,
+            )
+        })
+        .await
+    }
+
+    async fn append_upload(&self, part: UploadPart) -> StoreResult<u64> {
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let held: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT received, total FROM blob_upload WHERE hash = ?1 AND device = ?2",
+                    params![part.hash, part.device],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (received, total) = held.map_or((0, part.total), |(r, t)| (r as u64, t as u64));
+            if part.offset != received {
+                return Err(StoreError::UploadOffset { received });
+            }
+            if part.total != total {
+                return Err(StoreError::UploadLength { total });
+            }
+            let now = received + part.bytes.len() as u64;
+            tx.execute(
+                "INSERT INTO blob_upload(hash, device, total, mime, received, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(hash, device) DO UPDATE SET received = excluded.received",
+                params![
+                    part.hash,
+                    part.device,
+                    total as i64,
+                    part.mime,
+                    now as i64,
+                    part.now_ms
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO blob_part(hash, device, start, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![part.hash, part.device, received as i64, part.bytes],
+            )?;
+            tx.commit()?;
+            Ok(now)
+        })
+        .await
+    }
+
+    async fn upload_bytes(&self, hash: &str, device: &str) -> StoreResult<Vec<u8>> {
+        let (hash, device) = (hash.to_string(), device.to_string());
+        blocking(&self.reader, move |c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT bytes FROM blob_part WHERE hash = ?1 AND device = ?2 ORDER BY start",
+            )?;
+            let mut rows = stmt.query(params![hash, device])?;
+            while let Some(r) = rows.next()? {
+                out.extend_from_slice(&r.get::<_, Vec<u8>>(0)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn finish_upload(
+        &self,
+        hash: &str,
+        device: &str,
+        keep: Option<(&str, &[u8])>,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let (hash, device) = (hash.to_string(), device.to_string());
+        let keep = keep.map(|(m, b)| (m.to_string(), b.to_vec()));
+        blocking(&self.writer, move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some((mime, bytes)) = keep {
+                tx.execute(
+                    "INSERT INTO blob(hash, mime, size, bytes, uploaded_by, stored_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(hash) DO NOTHING",
+                    params![hash, mime, bytes.len() as i64, bytes, device, now_ms],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM blob_part WHERE hash = ?1 AND device = ?2",
+                params![hash, device],
+            )?;
+            tx.execute(
+                "DELETE FROM blob_upload WHERE hash = ?1 AND device = ?2",
+                params![hash, device],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// Appends to `sql` the conditions of `filter` on an op's entity and area.
+fn scope_sql(filter: &PullFilter, sql: &mut String, args: &mut Vec<rusqlite::types::Value>) {
+    sql.push_str(" AND entity IN (");
+    sql.push_str(&vec!["?"; filter.entities.len().max(1)].join(","));
+    sql.push(')');
+    if filter.entities.is_empty() {
+        args.push(String::new().into());
+    }
+    args.extend(filter.entities.iter().cloned().map(Into::into));
+    if let Some(areas) = &filter.areas {
+        sql.push_str(" AND (area = ''");
+        for a in areas {
+            sql.push_str(" OR area = ? OR area LIKE ? ESCAPE '\\'");
+            args.push(a.clone().into());
+            args.push(format!("{}/%", like_escape(a)).into());
+        }
+        for a in &filter.ancestors {
+            sql.push_str(" OR (entity = 'area' AND area = ?)");
+            args.push(a.clone().into());
+        }
+        sql.push(')');
     }
 }
 

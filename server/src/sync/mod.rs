@@ -2,6 +2,7 @@
 //! functions over a `Storage`, called by the HTTP handlers and, directly, by the
 //! convergence property test.
 
+pub mod blobs;
 pub mod enrol;
 pub mod routes;
 pub mod scope;
@@ -76,6 +77,7 @@ pub async fn push(
                 accept.push(StoredOp {
                     op: op.clone(),
                     area,
+                    blob: doorstep_core::deliveries::blob_of(op).map(str::to_string),
                 });
                 results.push(OpResult {
                     op_id: op.id.clone(),

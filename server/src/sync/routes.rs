@@ -196,6 +196,79 @@ pub async fn pull(
     Ok(Json(reply))
 }
 
+/// What a station admin asks for: a code for a user, a role and areas.
+#[derive(Debug, Deserialize)]
+pub struct NewCode {
+    pub user: String,
+    pub role: String,
+    #[serde(default)]
+    pub areas: Vec<String>,
+    /// How long the code stays usable (default 24 hours).
+    pub code_minutes: Option<i64>,
+    /// How long the device token it yields lasts (default 90 days).
+    pub token_days: Option<i64>,
+}
+
+/// Makes a one-time enrolment code, as `doorstep enrol` does; only for a station admin's
+/// device.
+#[utoipa::path(post, path = "/api/v1/enrolments", tag = "sync",
+    request_body(content = inline(serde_json::Value), description = "{user, role, areas, code_minutes?, token_days?}"),
+    responses((status = 201, description = "{code, user, role, areas, expires_at}"),
+              (status = 400, description = "unknown role, no areas for a role that needs them, malformed path"),
+              (status = 403, description = "forbidden: the device is not a station admin's"),
+              (status = 401, description = "unknown, revoked or expired token")),
+    security(("bearer" = [])))]
+pub async fn create_enrolment(
+    State(state): State<AppState>,
+    Authed(device): Authed,
+    ApiJson(req): ApiJson<NewCode>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    if device.role != doorstep_core::sync::Role::StationAdmin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "device {} is a {}'s; only a station admin makes enrolment codes",
+                device.device_id,
+                device.role.code()
+            ),
+        ));
+    }
+    let role = doorstep_core::sync::Role::parse(&req.role).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "role {:?} is unknown (social_worker, marshal, runner, station_admin)",
+            req.role
+        ))
+    })?;
+    let minutes = req
+        .code_minutes
+        .unwrap_or(enrol::DEFAULT_CODE_TTL_MS / 60_000);
+    let days = req
+        .token_days
+        .unwrap_or(enrol::DEFAULT_TOKEN_TTL_MS / 86_400_000);
+    let code_req = enrol::CodeRequest {
+        user: req.user.trim().to_string(),
+        role,
+        areas: req.areas,
+        code_ttl_ms: minutes.saturating_mul(60_000),
+        token_ttl_ms: days.saturating_mul(86_400_000),
+    };
+    enrol::check_request(&code_req).map_err(ApiError::bad_request)?;
+    let now = state.clock.now_ms();
+    let code = enrol::create_code(state.store.as_ref(), &code_req, now).await?;
+    tracing::info!(by = %device.device_id, user = %code_req.user, role = role.code(), "enrolment code made");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({
+            "code": code,
+            "user": code_req.user,
+            "role": role,
+            "areas": code_req.areas,
+            "expires_at": now.saturating_add(code_req.code_ttl_ms),
+        })),
+    ))
+}
+
 /// The calling device's enrolment.
 #[utoipa::path(get, path = "/api/v1/whoami", tag = "sync",
     responses((status = 200, description = "{device_id, user, role, areas, token_expires_at}")),

@@ -27,6 +27,14 @@ const VISIT_SETTINGS: &[&str] = &["visit_template", "visit_frequency"];
 const TRUST: &[&str] = &["trusted_key", "pass", "pass_revocation"];
 /// What marshals record at a testing site.
 const SITE: &[&str] = &["check_in", "tube", "tube_member"];
+/// Supply requests, packages and their handoffs (with photo and signature proofs).
+const DELIVERIES: &[&str] = &[
+    "delivery_request",
+    "delivery_package",
+    "handoff",
+    "pin_attempt",
+    "stock_move",
+];
 /// Which resident a pass stands for: stays with the station.
 const PASS_SUBJECTS: &[&str] = &["pass_subject"];
 
@@ -36,6 +44,7 @@ pub fn station_wide(entity: &str) -> bool {
         || TRUST.contains(&entity)
         || SITE.contains(&entity)
         || PASS_SUBJECTS.contains(&entity)
+        || entity == "stock_move"
 }
 
 /// Whether `role` may write `entity`.
@@ -44,8 +53,7 @@ pub fn can_write(role: Role, entity: &str) -> bool {
         Role::StationAdmin => true,
         Role::SocialWorker => REGISTRY.contains(&entity) || CASEWORK.contains(&entity),
         Role::Marshal => SITE.contains(&entity),
-        // Deliveries are not here yet; until then a runner writes nothing.
-        Role::Runner => false,
+        Role::Runner => DELIVERIES.contains(&entity),
     }
 }
 
@@ -59,10 +67,11 @@ pub fn readable(role: Role) -> Vec<String> {
             TRUST,
             SITE,
             PASS_SUBJECTS,
+            DELIVERIES,
         ],
         Role::SocialWorker => &[REGISTRY, CASEWORK, VISIT_SETTINGS],
         Role::Marshal => &[TRUST, SITE],
-        Role::Runner => &[REGISTRY],
+        Role::Runner => &[REGISTRY, DELIVERIES],
     };
     groups
         .iter()
@@ -150,6 +159,11 @@ pub fn place(op: &Op) -> Place {
             by("area_id", "area").or_else(|| by("household_id", "household"))
         }
         "resident" => by("household_id", "household"),
+        "delivery_request" | "delivery_package" => {
+            by("area_id", "area").or_else(|| by("household_id", "household"))
+        }
+        "handoff" => by("package_id", "delivery_package"),
+        "pin_attempt" => by("request_id", "delivery_request"),
         "resident_move" => by("to_household", "household"),
         "need_update" => by("need_id", "need"),
         "referral_update" => by("referral_id", "referral"),
@@ -211,5 +225,8 @@ mod tests {
         let runner = readable(Role::Runner);
         assert!(runner.contains(&"household".to_string()));
         assert!(!runner.iter().any(|e| CASEWORK.contains(&e.as_str())));
+        assert!(runner.contains(&"handoff".to_string()));
+        assert!(can_write(Role::Runner, "handoff"));
+        assert!(!can_write(Role::Runner, "need_update"));
     }
 }

@@ -154,6 +154,7 @@ pub fn quick() -> SyncOptions {
         backoff_ms: 20,
         max_backoff_ms: 500,
         timeout_ms: 10_000,
+        blob_part: 64 * 1024,
     }
 }
 
