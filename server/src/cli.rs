@@ -102,12 +102,8 @@ pub struct ExportArgs<'a> {
 
 /// `doorstep export`: a ledger to a CSV or XLSX file, with a progress bar.
 pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
-    let kind = LedgerKind::parse(a.kind).ok_or_else(|| {
-        format!(
-            "ledger {:?} is unknown (visits, needs, referrals, checkins)",
-            a.kind
-        )
-    })?;
+    let kind = LedgerKind::parse(a.kind)
+        .ok_or_else(|| format!("ledger {:?} is unknown ({})", a.kind, LedgerKind::codes()))?;
     let format = match a.format {
         Some(f) => Format::parse(f).ok_or_else(|| format!("format {f:?} is not csv or xlsx"))?,
         None if a.output.extension().is_some_and(|e| e == "csv") => Format::Csv,

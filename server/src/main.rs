@@ -73,7 +73,7 @@ enum Command {
     },
     /// Writes a ledger (台账) for an area and dates as CSV or XLSX.
     Export {
-        /// visits, needs, referrals or checkins.
+        /// visits, needs, referrals, checkins or deliveries.
         kind: String,
         /// First day, YYYY-MM-DD (China time).
         #[arg(long)]
@@ -392,8 +392,9 @@ fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Sta
         let r = demo::fill(&data.join("station.db"), &key, SystemClock.now_ms())
             .map_err(|e| format!("demo: {e}"))?;
         eprintln!(
-            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins",
-            r.residents, r.visits, r.needs, r.referrals, r.check_ins
+            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins, \
+             {} supply requests, {} deliveries",
+            r.residents, r.visits, r.needs, r.referrals, r.check_ins, r.requests, r.deliveries
         );
     }
     let station = Station::open(data).map_err(|e| e.to_string())?;

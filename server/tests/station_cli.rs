@@ -153,7 +153,57 @@ fn exports_sheets_keys_and_enrolment() {
             "x.csv",
         ],
     );
-    assert!(one_line_error(&o).contains("parcels"));
+    let err = one_line_error(&o);
+    assert!(
+        err.contains("parcels") && err.contains("deliveries"),
+        "{err}"
+    );
+
+    // Deliveries: one row per handoff, item lists in words, pseudonyms on request.
+    let handoffs: i64 = doorstep_core::store::open(&data.join("station.db"), &key)
+        .unwrap()
+        .query_row("SELECT count(*) FROM handoff WHERE _deleted = 0", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(handoffs > 0, "the demo has deliveries");
+    let dcsv = dir.path().join("d.csv");
+    let out = ok(&doorstep(
+        &data,
+        &[
+            "export",
+            "deliveries",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "-o",
+            dcsv.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains(&format!("{handoffs} rows")), "{out}");
+    let text = String::from_utf8(std::fs::read(&dcsv).unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}编号,时间,区域"));
+    assert_eq!(text.lines().count() as i64, handoffs + 1);
+    assert!(text.contains("公斤") && !text.contains("\"item\""));
+    let dx = dir.path().join("d.xlsx");
+    ok(&doorstep(
+        &data,
+        &[
+            "export",
+            "deliveries",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--area",
+            "武昌区/中南路街道",
+            "--pseudonymise",
+            "-o",
+            dx.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&dx).unwrap().starts_with(b"PK"));
 
     let pdf = dir.path().join("p.pdf");
     ok(&doorstep(

@@ -17,7 +17,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use super::auth::Session;
-use super::i18n::{label, Lang};
+use super::i18n::{item_name, item_unit, label, Lang};
 use super::{Station, UTC_OFFSET_MINUTES};
 use crate::sync::enrol::{self, CodeRequest};
 use crate::AppState;
@@ -266,6 +266,10 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
             UTC_OFFSET_MINUTES,
         )
     })?;
+    let requests_open = dash
+        .station
+        .core
+        .read(|c| stats::requests_open(c, area.as_ref().map(|a| a.id.as_str()), now(dash)))?;
     let open_total: u64 = o.open_needs.iter().map(|n| n.count).sum();
     let all = v
         .session
@@ -290,7 +294,8 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
             @for n in &o.open_needs { tr data-code=(format!("{}/{}", n.category, n.urgency)) {
                 td { (label(l, &n.category)) } td { (label(l, &n.urgency)) } td.num { (n.count) } } } }
         h2 { (l.t("物资需求", "Requests outstanding")) }
-        p { (l.t("物资配送模块尚未接入本站点。", "The deliveries module is not part of this station build yet.")) }
+        p { (l.t("待配送申请", "Requests not yet delivered")) " " b #requests-open { (requests_open.total()) }
+            " · " a href=(format!("/deliveries{}", area.as_ref().map(|a| format!("?area={}", a.id)).unwrap_or_default())) { (l.t("物资配送", "Deliveries")) " →" } }
         h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
         table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
             @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
@@ -419,16 +424,101 @@ fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
     Ok(layout(v, l.t("核酸检测", "Check-in"), "/checkin", body))
 }
 
-async fn deliveries_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+async fn deliveries_page(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Query(q): Query<AreaQuery>,
+) -> Response {
     let v = match viewer(&dash, &headers) {
         Ok(v) => v,
         Err(r) => return *r,
     };
+    render(deliveries_body(&dash, &v, q.area.as_deref()))
+}
+
+/// Hours or days, whichever reads better, for an age.
+fn fmt_age(l: Lang, ms: i64) -> String {
+    let hours = ms / 3_600_000;
+    if hours < 48 {
+        format!("{hours}{}", l.t("小时", " h"))
+    } else {
+        format!("{}{}", hours / 24, l.t("天", " days"))
+    }
+}
+
+fn deliveries_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, PageError> {
     let l = v.lang;
-    layout(&v, l.t("物资配送", "Deliveries"), "/deliveries", html! {
-        p { (l.t("物资配送（物资包、交接、库存）模块尚未接入本站点；接入后这里显示各状态物资包、失败原因和库存结余。",
-                 "The deliveries domain (packages, handoffs, stock) is not part of this station build yet; once it is, this page shows packages by state, failures by reason and the stock balance.")) }
-    }).into_response()
+    let area = chosen_area(dash, v, area)?;
+    let areas = visible_areas(dash, v)?;
+    let d = dash.station.core.read(|c| {
+        stats::deliveries(
+            c,
+            area.as_ref().map(|a| a.id.as_str()),
+            now(dash),
+            UTC_OFFSET_MINUTES,
+        )
+    })?;
+    let all = v
+        .session
+        .admin
+        .is_station_admin()
+        .then(|| l.t("全站", "Whole station"));
+    let count_of = |code: &str| {
+        d.packages_by_status
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(0, |c| c.count)
+    };
+    let failed_today: u64 = d.failures.iter().map(|f| f.today).sum();
+    // Today's and the week's deliveries side by side, one row per item.
+    let mut delivered: Vec<(&doorstep_core::deliveries::ItemLine, i64)> = d
+        .delivered_week
+        .iter()
+        .map(|w| {
+            let today = d
+                .delivered_today
+                .iter()
+                .find(|t| t.key() == w.key())
+                .map_or(0, |t| t.quantity);
+            (w, today)
+        })
+        .collect();
+    delivered.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.quantity.cmp(&a.0.quantity)));
+    let age = &d.requests_open;
+    let body = html! {
+        form method="get" action="/deliveries" { (area_select(&areas, area.as_ref(), all)) " " button { (l.t("查看", "Show")) } }
+        p { (l.t("日期", "Day")) " " (d.day) }
+        div.cards {
+            div.card { (l.t("待配送申请", "Requests open")) b #requests-open { (age.total()) } }
+            div.card { (l.t("配送中", "Out for delivery")) b #packages-out { (count_of("out_for_delivery")) } }
+            div.card { (l.t("今日送达", "Delivered today")) b #delivered-today { (d.deliveries_today) } }
+            div.card { (l.t("今日配送失败", "Failed today")) b #failed-today { (failed_today) } }
+        }
+        h2 { (l.t("物资包状态", "Packages by state")) }
+        table #packages { tr { th { (l.t("状态", "State")) } th { (l.t("数量", "Packages")) } }
+            @for c in &d.packages_by_status { tr data-code=(c.code) { td { (label(l, &c.code)) } td.num { (c.count) } } } }
+        h2 { (l.t("配送失败原因", "Failures by reason")) }
+        table #failures { tr { th { (l.t("原因", "Reason")) } th { (l.t("今日", "Today")) } th { (l.t("近7日", "Last 7 days")) } }
+            @for f in &d.failures { tr data-code=(f.reason) { td { (label(l, &f.reason)) } td.num { (f.today) } td.num { (f.week) } } } }
+        h2 { (l.t("待配送申请等待时长", "Open requests by waiting time")) }
+        table #request-age { tr { th { (l.t("不足1天", "Under a day")) } th { (l.t("1至3天", "1 to 3 days")) } th { (l.t("超过3天", "Over 3 days")) } th { (l.t("最久", "Longest")) } }
+            tr { td.num { (age.under_1_day) } td.num { (age.from_1_to_3_days) } td.num { (age.over_3_days) }
+                td.num { @if age.total() > 0 { (fmt_age(l, age.oldest_ms)) } } } }
+        h2 { (l.t("送达物品", "Items delivered")) }
+        table #delivered { tr { th { (l.t("物品", "Item")) } th { (l.t("今日", "Today")) } th { (l.t("近7日", "Last 7 days")) } th { (l.t("单位", "Unit")) } }
+            @for (w, today) in &delivered { tr data-code=(w.key()) { td { (item_name(l, w)) } td.num { (today) } td.num { (w.quantity) } td { (item_unit(l, &w.item)) } } } }
+        h2 { (l.t("全站库存", "Station stock")) }
+        table #stock { tr { th { (l.t("物品", "Item")) } th { (l.t("今日入库", "In today")) } th { (l.t("今日出库", "Out today")) } th { (l.t("今日退回", "Back today")) } th { (l.t("结余", "Balance")) } th { (l.t("单位", "Unit")) } }
+            @for s in &d.stock { tr data-code=(s.line.key()) { td { (item_name(l, &s.line)) } td.num { (s.received) } td.num { (s.issued) }
+                td.num { (s.returned) } td.num { (s.line.quantity) } td { (item_unit(l, &s.line.item)) } } } }
+        p { a href="/exports" { (l.t("导出配送台账", "Export the deliveries ledger")) } }
+    };
+    Ok(layout(
+        v,
+        l.t("物资配送", "Deliveries"),
+        "/deliveries",
+        body,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -854,5 +944,6 @@ pub fn kind_label(l: Lang, k: LedgerKind) -> &'static str {
         LedgerKind::Needs => l.t("需求台账", "Needs"),
         LedgerKind::Referrals => l.t("转介台账", "Referrals"),
         LedgerKind::CheckIns => l.t("核酸扫码台账", "Check-ins"),
+        LedgerKind::Deliveries => l.t("物资配送台账", "Deliveries"),
     }
 }

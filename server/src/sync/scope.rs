@@ -29,6 +29,8 @@ const TRUST: &[&str] = &["trusted_key", "pass", "pass_revocation"];
 const SITE: &[&str] = &["check_in", "tube", "tube_member"];
 /// Which resident a pass stands for: stays with the station.
 const PASS_SUBJECTS: &[&str] = &["pass_subject"];
+/// The station's stock: the station's, not an area's.
+const STOCK: &[&str] = &["stock_move"];
 
 /// Entities that belong to the whole station rather than to an area.
 pub fn station_wide(entity: &str) -> bool {
@@ -36,6 +38,7 @@ pub fn station_wide(entity: &str) -> bool {
         || TRUST.contains(&entity)
         || SITE.contains(&entity)
         || PASS_SUBJECTS.contains(&entity)
+        || STOCK.contains(&entity)
 }
 
 /// Whether `role` may write `entity`.
@@ -154,6 +157,12 @@ pub fn place(op: &Op) -> Place {
         "need_update" => by("need_id", "need"),
         "referral_update" => by("referral_id", "referral"),
         "follow_up" => by("household_id", "household").or_else(|| by("resident_id", "resident")),
+        // Deliveries live where their household does, a package's steps where it does.
+        "delivery_request" | "delivery_package" => {
+            by("area_id", "area").or_else(|| by("household_id", "household"))
+        }
+        "handoff" => by("package_id", "delivery_package"),
+        "pin_attempt" => by("request_id", "delivery_request"),
         _ => None,
     };
     placed.unwrap_or_else(own)
