@@ -51,6 +51,9 @@ impl From<StoreError> for ApiError {
             StoreError::CodeUsed => {
                 ApiError::new(StatusCode::CONFLICT, "enrolment_code_used", e.to_string())
             }
+            StoreError::CodeCancelled => {
+                ApiError::new(StatusCode::GONE, "enrolment_code_cancelled", e.to_string())
+            }
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "storage failed");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)

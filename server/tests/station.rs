@@ -945,3 +945,156 @@ async fn the_station_pushes_its_deliveries_and_the_server_keeps_them() {
         ) > 0
     );
 }
+
+/// A small station of its own, for a test that changes what others count.
+fn fresh_station(residents: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let key = station::store_key(&data).expect("key");
+    demo::fill_sized(&data.join("station.db"), &key, now_ms(), residents).expect("demo");
+    let st = Station::open(&data).expect("open");
+    st.admins
+        .put(ADMIN.0, ADMIN.1, &[], now_ms())
+        .expect("admin");
+    st.admins
+        .put(
+            "grid",
+            "grid-password",
+            &["武昌区/中南路街道/丽岛社区".to_string()],
+            now_ms(),
+        )
+        .expect("sub-admin");
+    (dir, data)
+}
+
+/// The `data-code` and `data-id` of the row of table `id` that mentions `text`.
+fn row_with(page: &str, table: &str, text: &str) -> Option<(String, String)> {
+    let at = page.find(&format!("id=\"{table}\""))?;
+    let table = &page[at..at + page[at..].find("</table>")?];
+    let row = table.split("<tr").find(|r| r.contains(text))?;
+    let attr = |name: &str| {
+        row.split_once(&format!("{name}=\""))
+            .and_then(|(_, rest)| rest.split('"').next())
+            .map(str::to_string)
+    };
+    Some((attr("data-code")?, attr("data-id")?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_devices_page_lists_codes_issued_and_cancels_one_not_used() {
+    let (_dir, data) = fresh_station(400);
+    let server = serve(&data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let csrf = b.csrf().await;
+    let c = db(&data);
+    let area = |path: &str| -> String {
+        c.query_row("SELECT id FROM area WHERE path = ?1", [path], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let mut codes = Vec::new();
+    for (user, path) in [
+        ("社工周洁", "武昌区/中南路街道/丽岛社区/第1网格"),
+        ("社工吴磊", "武昌区/中南路街道/丽岛社区"),
+        ("社工郑芳", "武昌区/水果湖街道"),
+    ] {
+        let area = area(path);
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("user", user),
+            ("role", "social_worker"),
+            ("area", area.as_str()),
+        ];
+        let r = b.post("/devices/enrol", &form).await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        let at = page.find("id=\"code\"").unwrap();
+        let start = at + page[at..].find('>').unwrap() + 1;
+        codes.push(page[start..start + page[start..].find('<').unwrap()].to_string());
+    }
+    // Issued codes are listed before any phone uses them, with their user, role and area.
+    let page = b.text("/devices").await;
+    let (state, zhou) = row_with(&page, "codes", "社工周洁").expect("the code is listed");
+    assert_eq!(state, "unused");
+    assert!(page.contains("武昌区/中南路街道/丽岛社区/第1网格") && page.contains("未使用"));
+    let stored: u64 = {
+        let s = rusqlite::Connection::open(data.join("doorstep.db")).unwrap();
+        count(
+            &s,
+            "SELECT count(*) FROM enrolment WHERE user_id <> 'station'",
+            [],
+        )
+    };
+    assert_eq!(figure(&page, "codes-count"), stored);
+    assert_eq!(stored, 3);
+
+    // A phone enrols with the second code: the code is used, the phone listed at once.
+    let phone_dir = tempfile::tempdir().unwrap();
+    let phone = doorstep_core::Doorstep::open(phone_dir.path().join("p.db"), &[7u8; 32]).unwrap();
+    let e = phone.enrol(&server.base, &codes[1]).await.unwrap();
+    let page = b.text("/devices").await;
+    assert_eq!(row_with(&page, "codes", "社工吴磊").unwrap().0, "used");
+    assert_eq!(
+        row_with(&page, "devices", &e.device_id).unwrap(),
+        ("active".to_string(), e.device_id.clone()),
+        "a phone that never synced is listed"
+    );
+
+    // Cancelling: the code no longer enrols; twice, or without the CSRF token, is refused.
+    let r = b.post("/devices/cancel", &[("id", zhou.as_str())]).await;
+    assert_eq!(r.status(), 403);
+    let r = b
+        .post("/devices/cancel", &[("csrf", &csrf), ("id", &zhou)])
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"cancelled\""));
+    assert_eq!(row_with(&page, "codes", "社工周洁").unwrap().0, "cancelled");
+    let other = doorstep_core::Doorstep::open(phone_dir.path().join("q.db"), &[7u8; 32]).unwrap();
+    let err = other.enrol(&server.base, &codes[0]).await.unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    let r = b
+        .post("/devices/cancel", &[("csrf", &csrf), ("id", &zhou)])
+        .await;
+    assert_eq!(r.status(), 409);
+
+    // A sub-admin sees the codes and phones of their areas, and cancels only those.
+    let mut g = Browser::new(&server.base);
+    g.login("grid", "grid-password").await;
+    let theirs = g.text("/devices").await;
+    assert!(row_with(&theirs, "codes", "社工吴磊").is_some());
+    assert!(row_with(&theirs, "devices", &e.device_id).is_some());
+    assert!(
+        row_with(&theirs, "codes", "社工郑芳").is_none(),
+        "another street's code"
+    );
+    let (_, zheng) = row_with(&page, "codes", "社工郑芳").unwrap();
+    let gcsrf = csrf_of(&theirs);
+    let r = g
+        .post("/devices/cancel", &[("csrf", &gcsrf), ("id", &zheng)])
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(phone.sync(None).await.is_ok());
+    let r = g
+        .post(
+            "/devices/revoke",
+            &[("csrf", &gcsrf), ("device", &e.device_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "only the station admin revokes");
+
+    // The station admin revokes the phone from its row.
+    let r = b
+        .post(
+            "/devices/revoke",
+            &[("csrf", &csrf), ("device", &e.device_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert_eq!(
+        row_with(&page, "devices", &e.device_id).unwrap().0,
+        "revoked"
+    );
+    assert!(phone.sync(None).await.is_err());
+}

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::auth::Session;
 use super::i18n::{item_name, item_unit, label, Lang};
 use super::{Station, UTC_OFFSET_MINUTES};
+use crate::storage::Enrolment;
 use crate::sync::enrol::{self, CodeRequest};
 use crate::AppState;
 
@@ -47,6 +48,7 @@ pub fn routes(dash: Dash) -> Router {
         .route("/devices", get(devices_page))
         .route("/devices/enrol", post(devices_enrol))
         .route("/devices/revoke", post(devices_revoke))
+        .route("/devices/cancel", post(devices_cancel))
         .route("/passes", get(passes_page))
         .route("/passes/sheet", post(passes_sheet))
         .route("/exports", get(exports_page))
@@ -658,15 +660,70 @@ async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response 
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(devices_body(&dash, &v, None))
+    render(devices_body(&dash, &v, None, None).await)
 }
 
-fn devices_body(
+/// Enrolment codes the devices page lists, newest first.
+const CODES_LISTED: u32 = 200;
+
+/// Where an enrolment code stands now.
+fn code_status(e: &Enrolment, now_ms: i64) -> &'static str {
+    if e.used_at.is_some() {
+        "used"
+    } else if e.cancelled_at.is_some() {
+        "cancelled"
+    } else if e.expires_at <= now_ms {
+        "expired"
+    } else {
+        "unused"
+    }
+}
+
+/// Whether the viewer may see (and act on) what was issued for `role` in `areas`: the
+/// station admin everything, a sub-admin what lies wholly in their areas.
+fn may_see_scope(v: &Viewer, role: Role, areas: &[String]) -> bool {
+    let admin = &v.session.admin;
+    admin.is_station_admin()
+        || (role != Role::StationAdmin
+            && !areas.is_empty()
+            && areas.iter().all(|a| admin.may_see(a)))
+}
+
+/// The codes the viewer may see, without those the station made to enrol itself.
+async fn visible_codes(dash: &Dash, v: &Viewer) -> Result<Vec<Enrolment>, PageError> {
+    let mut codes = dash
+        .app
+        .store
+        .enrolments(CODES_LISTED)
+        .await
+        .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    codes.retain(|e| {
+        !(e.user == super::STATION_USER && e.role == Role::StationAdmin)
+            && may_see_scope(v, e.role, &e.areas)
+    });
+    Ok(codes)
+}
+
+/// One device on the page: enrolled (or only seen), with what it has written.
+struct DeviceRow {
+    id: String,
+    user: String,
+    role: Option<Role>,
+    areas: Vec<String>,
+    enrolled_at: Option<i64>,
+    status: &'static str,
+    ops: u64,
+    last_at_ms: Option<i64>,
+}
+
+async fn devices_body(
     dash: &Dash,
     v: &Viewer,
     made: Option<(String, String)>,
+    notice: Option<Markup>,
 ) -> Result<Markup, PageError> {
     let l = v.lang;
+    let now_ms = now(dash);
     let areas = visible_areas(dash, v)?;
     let roles = [
         Role::SocialWorker,
@@ -674,8 +731,64 @@ fn devices_body(
         Role::Runner,
         Role::StationAdmin,
     ];
-    let seen = dash.station.core.read(stats::devices_seen)?;
+    let station_admin = v.session.admin.is_station_admin();
+    let own = dash.station.core.device_id();
+    let codes = visible_codes(dash, v).await?;
+    let enrolled = dash
+        .app
+        .store
+        .devices()
+        .await
+        .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> = dash
+        .station
+        .core
+        .read(stats::devices_seen)?
+        .into_iter()
+        .map(|d| (d.device.clone(), d))
+        .collect();
+    let mut devices: Vec<DeviceRow> = Vec::new();
+    for d in enrolled {
+        let s = seen.remove(&d.device.device_id);
+        if d.device.device_id == own || !may_see_scope(v, d.device.role, &d.device.areas) {
+            continue;
+        }
+        let status = if d.revoked_at.is_some() {
+            "revoked"
+        } else if d.device.token_expires_at <= now_ms {
+            "token_expired"
+        } else {
+            "active"
+        };
+        devices.push(DeviceRow {
+            id: d.device.device_id,
+            user: d.device.user,
+            role: Some(d.device.role),
+            areas: d.device.areas,
+            enrolled_at: Some(d.enrolled_at),
+            status,
+            ops: s.as_ref().map_or(0, |s| s.ops),
+            last_at_ms: s.map(|s| s.last_at_ms),
+        });
+    }
+    // Records can come from a device this storage never enrolled (a station restored
+    // beside another sync storage); the station admin still sees them.
+    if station_admin {
+        let mut rest: Vec<_> = seen.into_values().collect();
+        rest.sort_by_key(|s| std::cmp::Reverse(s.last_at_ms));
+        devices.extend(rest.into_iter().map(|s| DeviceRow {
+            id: s.device,
+            user: s.user,
+            role: None,
+            areas: vec![],
+            enrolled_at: None,
+            status: "unknown",
+            ops: s.ops,
+            last_at_ms: Some(s.last_at_ms),
+        }));
+    }
     let body = html! {
+        @if let Some(n) = notice { (n) }
         @if let Some((code, svg)) = &made {
             section #enrolment {
                 h2 { (l.t("登记码", "Enrolment code")) }
@@ -689,24 +802,43 @@ fn devices_body(
             input type="hidden" name="csrf" value=(v.session.csrf);
             label { (l.t("使用人", "User")) " " input name="user" required; }
             label { (l.t("角色", "Role")) " " select name="role" {
-                @for r in roles { @if v.session.admin.is_station_admin() || r != Role::StationAdmin {
+                @for r in roles { @if station_admin || r != Role::StationAdmin {
                     option value=(r.code()) { (label(l, r.code())) } } } } }
             label { (l.t("区域", "Area")) " " (area_select(&areas, None, None)) }
             button #enrol type="submit" { (l.t("生成登记码", "Create code")) }
         }
-        h2 { (l.t("已同步的设备", "Devices that have synced")) }
-        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
-            @for d in &seen { tr { td { code { (d.device) } } td { (d.user) } td.num { (d.ops) } td { (fmt_time(d.last_at_ms)) }
-                td { @if v.session.admin.is_station_admin() {
+        h2 { (l.t("已发登记码", "Enrolment codes issued")) " (" span #codes-count { (codes.len()) } ")" }
+        table #codes { tr { th { (l.t("使用人", "User")) } th { (l.t("角色", "Role")) } th { (l.t("区域", "Areas")) }
+                th { (l.t("生成时间", "Made")) } th { (l.t("有效期至", "Valid until")) } th { (l.t("状态", "State")) } th {} }
+            @for e in &codes { @let status = code_status(e, now_ms);
+                tr data-code=(status) data-id=(e.id) { td { (e.user) } td { (label(l, e.role.code())) }
+                    td { (e.areas.join("、")) } td { (fmt_time(e.created_at)) } td { (fmt_time(e.expires_at)) }
+                    td { (label(l, status))
+                        @if let (Some(at), Some(dev)) = (e.used_at, &e.used_by) { " " (fmt_time(at)) " · " code { (dev) } } }
+                    td { @if status == "unused" {
+                        form method="post" action="/devices/cancel" {
+                            input type="hidden" name="csrf" value=(v.session.csrf);
+                            input type="hidden" name="id" value=(e.id);
+                            button { (l.t("作废", "Cancel")) } } } } } } }
+        h2 { (l.t("设备", "Devices")) " (" span #devices-count { (devices.len()) } ")" }
+        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("角色", "Role")) } th { (l.t("区域", "Areas")) }
+                th { (l.t("登记时间", "Enrolled")) } th { (l.t("状态", "State")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
+            @for d in &devices { tr data-code=(d.status) data-id=(d.id) { td { code { (d.id) } } td { (d.user) }
+                td { (d.role.map(|r| label(l, r.code())).unwrap_or_default()) } td { (d.areas.join("、")) }
+                td { (d.enrolled_at.map(fmt_time).unwrap_or_default()) } td { (label(l, d.status)) }
+                td.num { (d.ops) } td { (d.last_at_ms.map(fmt_time).unwrap_or_default()) }
+                td { @if station_admin && d.status != "revoked" {
                     form method="post" action="/devices/revoke" {
                         input type="hidden" name="csrf" value=(v.session.csrf);
-                        input type="hidden" name="device" value=(d.device);
+                        input type="hidden" name="device" value=(d.id);
                         button { (l.t("停用", "Revoke")) } } } } } } }
-        form.box method="post" action="/devices/revoke" {
-            h2 { (l.t("停用设备", "Revoke a device")) }
-            input type="hidden" name="csrf" value=(v.session.csrf);
-            label { (l.t("设备编号", "Device id")) " " input name="device" required; }
-            button type="submit" { (l.t("停用", "Revoke")) }
+        @if station_admin {
+            form.box method="post" action="/devices/revoke" {
+                h2 { (l.t("停用设备", "Revoke a device")) }
+                input type="hidden" name="csrf" value=(v.session.csrf);
+                label { (l.t("设备编号", "Device id")) " " input name="device" required; }
+                button type="submit" { (l.t("停用", "Revoke")) }
+            }
         }
     };
     Ok(layout(v, l.t("设备", "Devices"), "/devices", body))
@@ -770,7 +902,7 @@ async fn devices_enrol(
         Err(e) => return PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     };
     let svg = doorstep_core::checkin::render::qr_svg(&code).unwrap_or_default();
-    render(devices_body(&dash, &v, Some((code, svg))))
+    render(devices_body(&dash, &v, Some((code, svg)), None).await)
 }
 
 #[derive(Deserialize)]
@@ -806,17 +938,60 @@ async fn devices_revoke(
     {
         Ok(true) => {
             let l = v.lang;
-            layout(
-                &v,
-                l.t("设备", "Devices"),
-                "/devices",
-                html! { p #revoked { (l.t("已停用设备 ", "Revoked device ")) (f.device.trim()) } },
-            )
-            .into_response()
+            let notice =
+                html! { p #revoked { (l.t("已停用设备 ", "Revoked device ")) (f.device.trim()) } };
+            render(devices_body(&dash, &v, None, Some(notice)).await)
         }
         Ok(false) => PageError(
             StatusCode::NOT_FOUND,
             format!("no device {}", f.device.trim()),
+        )
+        .into_response(),
+        Err(e) => PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    csrf: Option<String>,
+    id: String,
+}
+
+/// Cancels an enrolment code not used yet, for an admin who may see it.
+async fn devices_cancel(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<CancelForm>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    let id = f.id.trim();
+    let codes = match visible_codes(&dash, &v).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if !codes.iter().any(|e| e.id == id) {
+        return PageError(
+            StatusCode::NOT_FOUND,
+            format!("no enrolment code {id} among yours"),
+        )
+        .into_response();
+    }
+    match dash.app.store.cancel_enrolment(id, now(&dash)).await {
+        Ok(true) => {
+            let l = v.lang;
+            let notice =
+                html! { p #cancelled { (l.t("登记码已作废", "The enrolment code is cancelled")) } };
+            render(devices_body(&dash, &v, None, Some(notice)).await)
+        }
+        Ok(false) => PageError(
+            StatusCode::CONFLICT,
+            format!("enrolment code {id} was used or cancelled already"),
         )
         .into_response(),
         Err(e) => PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
