@@ -128,6 +128,9 @@ pub fn backup(data: &Path, file: &Path, now_ms: i64) -> StationResult<u64> {
         params![FORMAT, now_ms.to_string()],
     )
     .map_err(&e)?;
+    // After the store, so the sync storage's copy is never older than the acknowledgements
+    // in the store's copy: nothing the restored station counts as sent is missing from the
+    // restored server.
     for name in PARTS {
         let src = data.join(name);
         if !src.exists() {
