@@ -1,5 +1,5 @@
-//! Station figures and ledger tables: read-only summaries over the registry, visits and
-//! check-ins for the station dashboard and its exports. Codes, not sentences: the
+//! Station figures and ledger tables: read-only summaries over the registry, visits,
+//! check-ins and deliveries for the station dashboard and its exports. Codes, not sentences: the
 //! dashboard puts the words on them.
 
 use std::collections::BTreeSet;
@@ -273,6 +273,147 @@ pub fn tubes_positive(conn: &Connection) -> Result<Vec<String>> {
     Ok(rows)
 }
 
+/// Failed deliveries with one reason: today and in the last seven days, today included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub today: u64,
+    pub week: u64,
+}
+
+/// The deliveries at a glance, for one area (and below) or the whole station. Stock
+/// belongs to the station, not to an area, so it is always the station's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveriesOverview {
+    /// Local day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Packages by their status now, in the order a package moves.
+    pub packages_by_status: Vec<CodeCount>,
+    /// Requests not yet delivered, by how long they have waited until now.
+    pub requests_open: crate::deliveries::OpenAge,
+    pub failures: Vec<ReasonCount>,
+    /// Packages handed to households today, fully or in part.
+    pub deliveries_today: u64,
+    /// Items handed to households today, and in the last seven days, summed per item.
+    pub delivered_today: Vec<crate::deliveries::ItemLine>,
+    pub delivered_week: Vec<crate::deliveries::ItemLine>,
+    /// Per item: received, issued and returned today, and the balance at the day's end.
+    pub stock: Vec<crate::deliveries::StockDay>,
+}
+
+/// Requests of the station, or of `area_id` and below, not yet delivered at `now_ms`,
+/// by how long they have waited.
+pub fn requests_open(
+    conn: &Connection,
+    area_id: Option<&str>,
+    now_ms: i64,
+) -> Result<crate::deliveries::OpenAge> {
+    let areas = areas_under(conn, area_id)?;
+    requests_open_in(conn, &areas, now_ms)
+}
+
+fn requests_open_in(
+    conn: &Connection,
+    areas: &Option<String>,
+    now_ms: i64,
+) -> Result<crate::deliveries::OpenAge> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT created_at FROM delivery_request
+         WHERE _deleted = 0 AND status != 'delivered' AND created_at <= ?1{}",
+        area_clause(areas, "area_id", 2)
+    ))?;
+    let mut age = crate::deliveries::OpenAge::default();
+    for created in stmt.query_map(params![now_ms, areas], |r| r.get::<_, i64>(0))? {
+        age.add(now_ms - created?);
+    }
+    Ok(age)
+}
+
+/// Packages by status, failures by reason, items delivered, open requests and the
+/// station's stock, for the station or `area_id` and below, on the local day of `now_ms`.
+pub fn deliveries(
+    conn: &Connection,
+    area_id: Option<&str>,
+    now_ms: i64,
+    utc_offset_minutes: i32,
+) -> Result<DeliveriesOverview> {
+    use crate::deliveries::{store as dstore, PackageStatus};
+    let areas = areas_under(conn, area_id)?;
+    let (day, today) = day_bounds(now_ms, utc_offset_minutes);
+    let week = today - 6 * DAY_MS;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT status, count(*) FROM delivery_package WHERE _deleted = 0{}
+         GROUP BY status",
+        area_clause(&areas, "area_id", 1)
+    ))?;
+    let counts = stmt
+        .query_map(params![areas], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?
+        .collect::<std::result::Result<std::collections::HashMap<_, _>, _>>()?;
+    let packages_by_status = PackageStatus::ALL
+        .iter()
+        .map(|s| CodeCount {
+            code: s.code().to_string(),
+            count: counts.get(s.code()).copied().unwrap_or(0),
+        })
+        .collect();
+    let handoffs = |statuses: &str| {
+        format!(
+            "SELECT h.at, h.items, coalesce(h.reason, '') FROM handoff h
+             JOIN delivery_package p ON p.id = h.package_id
+             WHERE h._deleted = 0 AND h.status IN ({statuses})
+               AND h.at >= ?1 AND h.at < ?2{}",
+            area_clause(&areas, "p.area_id", 3)
+        )
+    };
+    let end = today + DAY_MS;
+    let mut failures: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    let mut stmt = conn.prepare_cached(&handoffs("'failed'"))?;
+    for row in stmt.query_map(params![week, end, areas], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(2)?))
+    })? {
+        let (at, reason) = row?;
+        let c = failures.entry(reason).or_default();
+        c.1 += 1;
+        if at >= today {
+            c.0 += 1;
+        }
+    }
+    let mut deliveries_today = 0;
+    let mut today_lines = Vec::new();
+    let mut week_lines = Vec::new();
+    let mut stmt = conn.prepare_cached(&handoffs("'delivered', 'partly_delivered'"))?;
+    for row in stmt.query_map(params![week, end, areas], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+    })? {
+        let (at, items) = row?;
+        let lines = dstore::lines(items);
+        if at >= today {
+            deliveries_today += 1;
+            today_lines.extend(lines.iter().cloned());
+        }
+        week_lines.extend(lines);
+    }
+    Ok(DeliveriesOverview {
+        day,
+        packages_by_status,
+        requests_open: requests_open_in(conn, &areas, now_ms)?,
+        failures: failures
+            .into_iter()
+            .map(|(reason, (today, week))| ReasonCount {
+                reason,
+                today,
+                week,
+            })
+            .collect(),
+        deliveries_today,
+        delivered_today: crate::deliveries::sum_lines(&today_lines),
+        delivered_week: crate::deliveries::sum_lines(&week_lines),
+        stock: dstore::stock_day(conn, today, end)?,
+    })
+}
+
 /// What a ledger table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerKind {
@@ -280,15 +421,18 @@ pub enum LedgerKind {
     Needs,
     Referrals,
     CheckIns,
+    /// Every handoff of a package: packed, out, delivered, failed, returned.
+    Deliveries,
 }
 
 impl LedgerKind {
     /// Every kind.
-    pub const ALL: [LedgerKind; 4] = [
+    pub const ALL: [LedgerKind; 5] = [
         LedgerKind::Visits,
         LedgerKind::Needs,
         LedgerKind::Referrals,
         LedgerKind::CheckIns,
+        LedgerKind::Deliveries,
     ];
 
     /// The kind's code, as in URLs and file names.
@@ -298,12 +442,18 @@ impl LedgerKind {
             LedgerKind::Needs => "needs",
             LedgerKind::Referrals => "referrals",
             LedgerKind::CheckIns => "checkins",
+            LedgerKind::Deliveries => "deliveries",
         }
     }
 
     /// Parses a code.
     pub fn parse(code: &str) -> Option<LedgerKind> {
         LedgerKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// Every kind's code, for messages: `visits, needs, ...`.
+    pub fn codes() -> String {
+        LedgerKind::ALL.map(LedgerKind::code).join(", ")
     }
 }
 
@@ -428,6 +578,32 @@ pub fn ledger_table(
             ],
             Some(6),
             Some(7),
+        ),
+        LedgerKind::Deliveries => (
+            // A package's household is the delivery's; the name is the resident whose
+            // need the request serves, when it serves one.
+            format!(
+                "SELECT x.id, x.at, a.path, p.address, coalesce(p.unit, ''),
+                        coalesce(r.name, ''), coalesce(r.phone, h.phone, ''), x.status,
+                        x.items, coalesce(x.proof_kind, ''), coalesce(x.reason, ''),
+                        x.from_party, x.to_party, x.package_id, p.request_id
+                 FROM handoff x
+                 JOIN delivery_package p ON p.id = x.package_id
+                 LEFT JOIN delivery_request q ON q.id = p.request_id
+                 LEFT JOIN need n ON n.id = q.need_id
+                 LEFT JOIN resident r ON r.id = n.resident_id
+                 LEFT JOIN household h ON h.id = p.household_id
+                 LEFT JOIN area a ON a.id = p.area_id
+                 WHERE x._deleted = 0 AND x.at >= ?1 AND x.at < ?2{}
+                 ORDER BY x.at, x.seq, x.id",
+                area_clause(&areas, "p.area_id", 3)
+            ),
+            vec![
+                "id", "at", "area", "address", "unit", "name", "phone", "status", "items", "proof",
+                "reason", "from", "to", "package", "request",
+            ],
+            Some(5),
+            Some(6),
         ),
     };
     // Check-ins are station-wide: the area filter does not apply to them.

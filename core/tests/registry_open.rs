@@ -248,3 +248,48 @@ fn no_personal_data_in_raw_file_or_wal() {
         }
     }
 }
+
+#[test]
+fn a_copy_taken_while_the_store_is_open_opens_with_its_key_and_only_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.db");
+    populated(&path);
+    let live = Doorstep::open(&path, &KEY).unwrap();
+    // A write still in the live store's WAL belongs in the copy too.
+    let area = live
+        .ensure_area("武昌区/中南路街道/丽岛社区/第9网格")
+        .unwrap();
+    let copy = dir.path().join("copy.db");
+    let conn = live
+        .read(|c| doorstep_core::store::copy_to(c, &copy, &KEY))
+        .unwrap();
+    drop(conn);
+    assert!(!dir.path().join("copy.db-wal").exists(), "one file");
+    assert!(
+        !contains(&bytes(&copy), "测试居民7"),
+        "the copy is encrypted"
+    );
+    let before = bytes(&copy);
+    let err = doorstep_core::store::open_read_only(&copy, &OTHER_KEY).unwrap_err();
+    assert!(matches!(err, Error::WrongKey(_)), "{err:?}");
+    // Read-only media: the copy is read where it lies, and not changed.
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o444)).unwrap();
+    let ro = doorstep_core::store::open_read_only(&copy, &KEY).unwrap();
+    let n: i64 = ro
+        .query_row("SELECT count(*) FROM resident", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 200);
+    drop(ro);
+    assert_eq!(bytes(&copy), before);
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o644)).unwrap();
+    let reopened = Doorstep::open(&copy, &KEY).unwrap();
+    assert!(reopened.areas().unwrap().iter().any(|a| a.id == area.id));
+    assert!(reopened.check_integrity().unwrap().is_empty());
+    // A copy never overwrites.
+    let err = live
+        .read(|c| doorstep_core::store::copy_to(c, &copy, &KEY).map(|_| ()))
+        .unwrap_err();
+    assert!(err.to_string().contains("exists already"), "{err}");
+    let err = doorstep_core::store::open_read_only(&dir.path().join("none.db"), &KEY).unwrap_err();
+    assert!(err.to_string().contains("no file"), "{err}");
+}

@@ -102,12 +102,8 @@ pub struct ExportArgs<'a> {
 
 /// `doorstep export`: a ledger to a CSV or XLSX file, with a progress bar.
 pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
-    let kind = LedgerKind::parse(a.kind).ok_or_else(|| {
-        format!(
-            "ledger {:?} is unknown (visits, needs, referrals, checkins)",
-            a.kind
-        )
-    })?;
+    let kind = LedgerKind::parse(a.kind)
+        .ok_or_else(|| format!("ledger {:?} is unknown ({})", a.kind, LedgerKind::codes()))?;
     let format = match a.format {
         Some(f) => Format::parse(f).ok_or_else(|| format!("format {f:?} is not csv or xlsx"))?,
         None if a.output.extension().is_some_and(|e| e == "csv") => Format::Csv,
@@ -190,70 +186,41 @@ pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// The files a backup holds, all SQLite databases of the data folder.
-const DATABASES: &[&str] = &["station.db", "admin.db", "doorstep.db"];
+/// Why `backup` and `restore` stop when the sync storage is in PostgreSQL.
+const POSTGRES_BACKUP: &str = "the sync storage is in PostgreSQL: back it up with pg_dump and \
+    restore it with pg_restore (doorstep backup and restore handle SQLite stations only)";
 
-/// `doorstep backup DIR`: a consistent copy of each database, taken while the server
-/// runs (SQLite's `VACUUM INTO`), and the station key.
-pub fn backup(data: &Path, to: &Path, postgres: bool) -> Result<(), String> {
-    if to.exists() {
-        return Err(format!(
-            "{} exists already; choose a new name",
-            to.display()
-        ));
-    }
-    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let key = crate::station::store_key(data).map_err(|e| e.to_string())?;
-    let bar = spinner("backing up");
-    for name in DATABASES {
-        let src = data.join(name);
-        if !src.exists() || (postgres && *name == "doorstep.db") {
-            continue;
-        }
-        let conn = if *name == "station.db" {
-            doorstep_core::store::open(&src, &key).map_err(|e| e.to_string())?
-        } else {
-            rusqlite::Connection::open(&src).map_err(|e| e.to_string())?
-        };
-        conn.execute("VACUUM INTO ?1", [to.join(name).to_string_lossy()])
-            .map_err(|e| format!("cannot back up {name}: {e}"))?;
-    }
-    std::fs::copy(data.join("station.key"), to.join("station.key"))
-        .map_err(|e| format!("cannot copy the station key: {e}"))?;
-    bar.finish_and_clear();
-    println!("backup in {}", to.display());
+/// `doorstep backup FILE`: the station's store, admin accounts and sync storage in one
+/// encrypted file, taken consistently while the server runs.
+pub fn backup(data: &Path, file: &Path, postgres: bool) -> Result<(), String> {
     if postgres {
-        println!("the sync storage is in PostgreSQL: back it up with pg_dump");
+        return Err(POSTGRES_BACKUP.into());
     }
+    let bar = spinner("backing up");
+    let size = crate::station::backup::backup(data, file, now()).map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    let size = size?;
+    println!(
+        "backup of {} in {} ({size} bytes), encrypted with the key in {}: keep a copy of \
+         that key apart from the backup, restore asks for it",
+        data.display(),
+        file.display(),
+        data.join("station.key").display()
+    );
     Ok(())
 }
 
-/// `doorstep restore DIR`: puts a backup into an empty data folder (stop the server
-/// first).
-pub fn restore(data: &Path, from: &Path) -> Result<(), String> {
-    if !from.join("station.key").exists() || !from.join("station.db").exists() {
-        return Err(format!(
-            "{} is not a doorstep backup (no station.key and station.db)",
-            from.display()
-        ));
+/// `doorstep restore FILE`: a backup into a new data folder (stop the server first), with
+/// the station's key from `key` or already in the folder.
+pub fn restore(data: &Path, file: &Path, key: Option<&Path>, postgres: bool) -> Result<(), String> {
+    if postgres {
+        return Err(POSTGRES_BACKUP.into());
     }
-    if data.join("station.db").exists() {
-        return Err(format!(
-            "{} already holds a station; restore into a new --data folder",
-            data.display()
-        ));
-    }
-    std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    for name in DATABASES.iter().chain(["station.key"].iter()) {
-        let src = from.join(name);
-        if src.exists() {
-            std::fs::copy(&src, data.join(name))
-                .map_err(|e| format!("cannot restore {name}: {e}"))?;
-        }
-    }
-    // Check the copy opens with its key before saying so.
-    open(data)?;
-    println!("restored into {}", data.display());
+    let bar = spinner("restoring");
+    let done = crate::station::backup::restore(file, data, key).map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    done?;
+    println!("restored {} into {}", file.display(), data.display());
     Ok(())
 }
 

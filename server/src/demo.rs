@@ -1,9 +1,15 @@
 //! The demo community: a street of communities, grids and buildings with a few thousand
-//! residents, and a week of visits, needs, referrals and testing-site check-ins, made
-//! once from a fixed seed so every demo shows the same figures.
+//! residents, and a week of visits, needs, referrals, testing-site check-ins and care
+//! package deliveries, made once from a fixed seed so every demo shows the same figures.
 
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
+use doorstep_core::deliveries::{
+    FailReason, HandoffInput, ItemLine, NewRequest, PackageStatus, Proof, RequestSource,
+    StockMoveKind,
+};
 use doorstep_core::registry::Tag;
 use doorstep_core::sample::{residents_csv, Rng};
 use doorstep_core::stats;
@@ -20,6 +26,8 @@ pub const RESIDENTS: usize = 3_000;
 pub const SEED: u64 = 2022;
 const DAY_MS: i64 = 86_400_000;
 const SITES: &[&str] = &["丽岛核酸点", "紫阳核酸点"];
+const RUNNERS: &[&str] = &["配送员王强", "配送员刘洋", "配送员陈静"];
+const HOUR_MS: i64 = 3_600_000;
 
 /// What the demo made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +37,10 @@ pub struct DemoReport {
     pub needs: u64,
     pub referrals: u64,
     pub check_ins: u64,
+    /// Supply requests made from needs and referrals to the supplies team.
+    pub requests: u64,
+    /// Packages handed to households, fully or in part.
+    pub deliveries: u64,
 }
 
 /// Fills the store at `path` with the demo, writing as if over the week before
@@ -68,6 +80,9 @@ pub fn fill_sized(
         everyone.extend(page);
     }
     let mut rng = Rng::new(SEED);
+    let mut runs = Deliveries::default();
+    clock.set(start + HOUR_MS);
+    stock(&ds, &scale, StockMoveKind::Donation, "区慈善总会")?;
     for day in 0..7i64 {
         // Visits in the eight hours before each of the seven evenings up to now.
         let end = start + (day + 1) * DAY_MS;
@@ -83,6 +98,11 @@ pub fn fill_sized(
                 continue;
             }
         }
+        if day == 3 {
+            clock.set(end - 7 * HOUR_MS);
+            stock(&ds, &scale, StockMoveKind::Purchase, "街道采购")?;
+        }
+        runs.day(&ds, &clock, &mut rng, end, &mut report)?;
         if day >= 5 {
             check_ins(
                 &ds,
@@ -98,6 +118,224 @@ pub fn fill_sized(
     clock.set(now_ms);
     ds.read(|c| Ok(c.execute_batch("PRAGMA synchronous = NORMAL")?))?;
     Ok(report)
+}
+
+/// Goods received at the station, in amounts that last the week of the demo's size.
+fn stock(ds: &Doorstep, scale: &dyn Fn(i64) -> i64, kind: StockMoveKind, from: &str) -> Result<()> {
+    let lines = [
+        ItemLine::new("rice", scale(1500)),
+        ItemLine::new("flour", scale(600)),
+        ItemLine::new("cooking_oil", scale(150)),
+        ItemLine::new("vegetables", scale(300)),
+        ItemLine::new("eggs", scale(1200)),
+        ItemLine::medicine("降压药", "10mg", scale(120)),
+        ItemLine::new("sanitary_products", scale(90)),
+        ItemLine::new("care_package", scale(80)),
+    ];
+    for l in &lines {
+        ds.receive_stock(l, kind, Some(from), None)?;
+    }
+    Ok(())
+}
+
+/// What a request for a need of `category` asks for; `None` when goods do not meet it.
+fn items_for(category: &str) -> Option<Vec<ItemLine>> {
+    Some(match category {
+        "food_staples" => vec![ItemLine::new("rice", 5), ItemLine::new("flour", 2)],
+        "cooking_oil" => vec![ItemLine::new("cooking_oil", 2)],
+        "vegetables" => vec![ItemLine::new("vegetables", 3), ItemLine::new("eggs", 10)],
+        "daily_necessities" => vec![
+            ItemLine::new("sanitary_products", 2),
+            ItemLine::new("care_package", 1),
+        ],
+        "medicine" => vec![ItemLine::medicine("降压药", "10mg", 2)],
+        _ => return None,
+    })
+}
+
+/// The runners' week: each afternoon, the needs of the day before become requests,
+/// most are packed and taken out, and the day's outcomes are recorded; packages that
+/// failed or stayed out the day before go out again or come back.
+#[derive(Default)]
+struct Deliveries {
+    /// PINs of the requests made, to prove deliveries with.
+    pins: HashMap<String, String>,
+    /// Packages made, in the order they were made.
+    packages: Vec<String>,
+    /// Requests not packed yet.
+    waiting: Vec<String>,
+}
+
+impl Deliveries {
+    fn day(
+        &mut self,
+        ds: &Doorstep,
+        clock: &ManualClock,
+        rng: &mut Rng,
+        end: i64,
+        report: &mut DemoReport,
+    ) -> Result<()> {
+        // Yesterday's leftovers first: out (again), or back to the station.
+        clock.set(end - 6 * HOUR_MS);
+        for id in self.packages.clone() {
+            let p = ds.package(&id)?;
+            let runner = p.runner.clone().unwrap_or_else(|| RUNNERS[0].to_string());
+            match p.status {
+                PackageStatus::Failed if rng.below(2) == 0 => {
+                    clock.advance(60_000);
+                    ds.handoff(&id, &HandoffInput::new(PackageStatus::Returned))?;
+                }
+                PackageStatus::Requested => {
+                    // Packed once the shelf holds enough again.
+                    clock.advance(60_000);
+                    if ds
+                        .handoff(&id, &HandoffInput::new(PackageStatus::Packed))
+                        .is_ok()
+                    {
+                        let mut out = HandoffInput::new(PackageStatus::OutForDelivery);
+                        out.to = Some(runner);
+                        ds.handoff(&id, &out)?;
+                    }
+                }
+                PackageStatus::Failed | PackageStatus::Packed => {
+                    clock.advance(60_000);
+                    let mut out = HandoffInput::new(PackageStatus::OutForDelivery);
+                    out.to = Some(runner);
+                    ds.handoff(&id, &out)?;
+                }
+                _ => {}
+            }
+        }
+        // Yesterday's open needs, and referrals to the supplies team, become requests.
+        let window = (end - 2 * DAY_MS, end - DAY_MS);
+        let wanted: Vec<(RequestSource, String, String)> = ds.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, category, urgency, 'need' FROM need
+                 WHERE _deleted = 0 AND status = 'open' AND raised_at >= ?1 AND raised_at < ?2
+                 UNION ALL
+                 SELECT r.id, n.category, n.urgency, 'referral' FROM referral r
+                 JOIN need n ON n.id = r.need_id
+                 WHERE r._deleted = 0 AND r.target = 'supplies_team'
+                   AND r.status IN ('sent', 'accepted') AND r.created_at >= ?1
+                   AND r.created_at < ?2
+                 ORDER BY 4, 1",
+            )?;
+            let rows = stmt
+                .query_map([window.0, window.1], |r| {
+                    let id: String = r.get(0)?;
+                    let source = if r.get::<_, String>(3)? == "need" {
+                        RequestSource::Need { need_id: id }
+                    } else {
+                        RequestSource::Referral { referral_id: id }
+                    };
+                    Ok((source, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        // Requests left waiting on earlier days: most are packed now.
+        let mut to_pack = Vec::new();
+        for id in std::mem::take(&mut self.waiting) {
+            if rng.below(3) == 0 {
+                self.waiting.push(id);
+            } else {
+                to_pack.push(id);
+            }
+        }
+        for (source, category, urgency) in wanted {
+            let Some(items) = items_for(&category) else {
+                continue;
+            };
+            clock.advance(30_000);
+            let made = ds.create_request(&NewRequest {
+                household_id: None,
+                source,
+                items,
+                urgency: Urgency::from_code(&urgency).unwrap_or(Urgency::Normal),
+                notes: None,
+            })?;
+            report.requests += 1;
+            self.pins.insert(made.request.id.clone(), made.pin.clone());
+            // Some wait for another day: the station's hands are few.
+            if rng.below(100) < 15 {
+                self.waiting.push(made.request.id);
+            } else {
+                to_pack.push(made.request.id);
+            }
+        }
+        let mut new = Vec::new();
+        for request_id in to_pack {
+            let p = ds.new_package(&request_id, None)?;
+            clock.advance(30_000);
+            self.packages.push(p.id.clone());
+            // Packing issues stock; when the shelf is short the package waits.
+            if ds
+                .handoff(&p.id, &HandoffInput::new(PackageStatus::Packed))
+                .is_err()
+                || rng.below(100) < 10
+            {
+                continue;
+            }
+            let mut out = HandoffInput::new(PackageStatus::OutForDelivery);
+            out.to = Some(rng.pick(RUNNERS).to_string());
+            ds.handoff(&p.id, &out)?;
+            new.push(p.id);
+        }
+        // The afternoon's rounds: today's packages and yesterday's that went out again.
+        clock.set(end - 4 * HOUR_MS);
+        for id in self.packages.clone() {
+            let p = ds.package(&id)?;
+            if p.status != PackageStatus::OutForDelivery {
+                continue;
+            }
+            clock.advance(2 * 60_000);
+            let roll = rng.below(100);
+            let pin = self.pins.get(&p.request_id).cloned().unwrap_or_default();
+            let fresh = new.contains(&id);
+            if roll < 8 && fresh {
+                continue; // still on its way at the end of the day
+            }
+            if roll < 20 && fresh {
+                let mut failed = HandoffInput::new(PackageStatus::Failed);
+                failed.reason = Some(match rng.below(20) {
+                    0..=11 => FailReason::NobodyHome,
+                    12..=14 => FailReason::Refused,
+                    _ => FailReason::WrongAddress,
+                });
+                ds.handoff(&id, &failed)?;
+                continue;
+            }
+            let part = (roll < 28).then(|| part_of(&p.items)).flatten();
+            let mut done = HandoffInput::new(if part.is_some() {
+                PackageStatus::PartlyDelivered
+            } else {
+                PackageStatus::Delivered
+            });
+            done.items = part.clone();
+            done.proof = Some(Proof::Pin { pin });
+            ds.handoff(&id, &done)?;
+            report.deliveries += 1;
+            if part.is_some() {
+                clock.advance(60_000);
+                ds.handoff(&id, &HandoffInput::new(PackageStatus::Returned))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Part of a package's items, as a household short of room or need takes: half of the
+/// first line of two or more, or all but the last line.
+fn part_of(items: &[ItemLine]) -> Option<Vec<ItemLine>> {
+    let mut part = items.to_vec();
+    if let Some(l) = part.iter_mut().find(|l| l.quantity >= 2) {
+        l.quantity /= 2;
+        return Some(part);
+    }
+    (part.len() > 1).then(|| {
+        part.pop();
+        part
+    })
 }
 
 fn pick<'a>(
@@ -341,5 +579,6 @@ mod tests {
             a.visits > 0 && a.needs > 0 && a.referrals > 0 && a.check_ins > 0,
             "{a:?}"
         );
+        assert!(a.requests > 0 && a.deliveries > 0, "{a:?}");
     }
 }

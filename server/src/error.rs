@@ -57,6 +57,9 @@ impl From<StoreError> for ApiError {
             StoreError::UploadLength { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "upload_length", e.to_string())
             }
+            StoreError::CodeCancelled => {
+                ApiError::new(StatusCode::GONE, "enrolment_code_cancelled", e.to_string())
+            }
             StoreError::Backend(m) => {
                 tracing::error!(error = %m, "storage failed");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)

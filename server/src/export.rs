@@ -1,5 +1,5 @@
-//! Ledger exports: visits, needs, referrals and check-ins for an area and a date range
-//! as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, optionally with names
+//! Ledger exports: visits, needs, referrals, check-ins and deliveries for an area and a
+//! date range as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, optionally with names
 //! and phones replaced by stable pseudonyms for reports that leave the station.
 
 use axum::extract::{Query, State};
@@ -9,7 +9,7 @@ use doorstep_core::stats::{LedgerKind, LedgerTable};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::station::i18n::column;
+use crate::station::i18n::{column, item_line, Lang};
 use crate::station::pages::{chosen_area, fmt_time, viewer, Dash, PageError};
 use crate::station::{Station, StationError, StationResult, UTC_OFFSET_MINUTES};
 
@@ -98,10 +98,19 @@ fn heads(t: &LedgerTable) -> Vec<&'static str> {
 }
 
 fn cell(t: &LedgerTable, col: usize, v: &str) -> String {
-    if t.columns[col] == "at" {
-        v.parse::<i64>().map(fmt_time).unwrap_or_default()
-    } else {
-        v.to_string()
+    match t.columns[col] {
+        "at" => v.parse::<i64>().map(fmt_time).unwrap_or_default(),
+        // Item lines are stored as JSON; the sheet gets them in words.
+        "items" => serde_json::from_str::<Vec<doorstep_core::deliveries::ItemLine>>(v)
+            .map(|lines| {
+                lines
+                    .iter()
+                    .map(|l| item_line(Lang::Zh, l))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            })
+            .unwrap_or_else(|_| v.to_string()),
+        _ => v.to_string(),
     }
 }
 
@@ -194,10 +203,7 @@ pub async fn download(
     let Some(kind) = LedgerKind::parse(&q.kind) else {
         return PageError(
             StatusCode::BAD_REQUEST,
-            format!(
-                "ledger {:?} is unknown (visits, needs, referrals, checkins)",
-                q.kind
-            ),
+            format!("ledger {:?} is unknown ({})", q.kind, LedgerKind::codes()),
         )
         .into_response();
     };

@@ -73,7 +73,7 @@ enum Command {
     },
     /// Writes a ledger (台账) for an area and dates as CSV or XLSX.
     Export {
-        /// visits, needs, referrals or checkins.
+        /// visits, needs, referrals, checkins or deliveries.
         kind: String,
         /// First day, YYYY-MM-DD (China time).
         #[arg(long)]
@@ -106,17 +106,21 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
-    /// Copies the station's databases and key, consistently, into a new folder.
+    /// Writes the station (store, admins, sync storage) to one encrypted file, consistently,
+    /// while the server runs. The key stays out of it: keep station.key apart.
     Backup {
-        /// The folder to create.
-        to: PathBuf,
+        /// The file to create.
+        file: PathBuf,
         #[command(flatten)]
         store: Store,
     },
-    /// Restores a backup into a new --data folder (with the server stopped).
+    /// Restores a backup file into a new --data folder (with the server stopped).
     Restore {
-        /// The backup folder.
-        from: PathBuf,
+        /// The backup file.
+        file: PathBuf,
+        /// The station.key of the station backed up (else the one already in --data).
+        #[arg(long)]
+        key: Option<PathBuf>,
         #[command(flatten)]
         store: Store,
     },
@@ -351,8 +355,12 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Keys {
             command: KeysCommand::Rotate { retire_old, store },
         } => cli::keys_rotate(&store.data, retire_old),
-        Command::Backup { to, store } => cli::backup(&store.data, &to, store.database.is_some()),
-        Command::Restore { from, store } => cli::restore(&store.data, &from),
+        Command::Backup { file, store } => {
+            cli::backup(&store.data, &file, store.database.is_some())
+        }
+        Command::Restore { file, key, store } => {
+            cli::restore(&store.data, &file, key.as_deref(), store.database.is_some())
+        }
         Command::Revoke { device, store } => {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
@@ -384,8 +392,9 @@ fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Sta
         let r = demo::fill(&data.join("station.db"), &key, SystemClock.now_ms())
             .map_err(|e| format!("demo: {e}"))?;
         eprintln!(
-            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins",
-            r.residents, r.visits, r.needs, r.referrals, r.check_ins
+            "doorstep: demo ready: {} residents, {} visits, {} needs, {} referrals, {} check-ins, \
+             {} supply requests, {} deliveries",
+            r.residents, r.visits, r.needs, r.referrals, r.check_ins, r.requests, r.deliveries
         );
     }
     let station = Station::open(data).map_err(|e| e.to_string())?;

@@ -615,3 +615,486 @@ async fn a_sub_admin_sees_only_their_areas() {
         "check-ins are station-wide"
     );
 }
+
+/// The rows of a table on a page: each row's `data-code` and its cells' text.
+fn table_rows(page: &str, id: &str) -> Vec<(String, Vec<String>)> {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table #{id}"));
+    let table = &page[at..at + page[at..].find("</table>").expect("table end")];
+    table
+        .split("<tr")
+        .skip(1)
+        .filter_map(|row| {
+            let code = row
+                .split_once("data-code=\"")?
+                .1
+                .split('"')
+                .next()?
+                .to_string();
+            let cells = row
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    let text = &c[c.find('>').expect("cell start") + 1..];
+                    text[..text.find("</td>").expect("cell end")].to_string()
+                })
+                .collect();
+            Some((code, cells))
+        })
+        .collect()
+}
+
+fn num(cell: &str) -> u64 {
+    cell.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{cell:?} is not a number"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_page_figures_equal_counts_from_the_database() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let page = b.text("/deliveries").await;
+    let c = db(data);
+    let today = china_day_start(now_ms());
+    let (week, end) = (today - 6 * DAY_MS, today + DAY_MS);
+
+    // Packages by state, every state listed.
+    let rows = table_rows(&page, "packages");
+    assert_eq!(rows.len(), 7);
+    let mut shown = 0;
+    for (status, cells) in &rows {
+        let n = count(
+            &c,
+            "SELECT count(*) FROM delivery_package WHERE _deleted = 0 AND status = ?1",
+            [status],
+        );
+        assert_eq!(num(&cells[1]), n, "packages {status}");
+        shown += n;
+    }
+    assert_eq!(
+        shown,
+        count(
+            &c,
+            "SELECT count(*) FROM delivery_package WHERE _deleted = 0",
+            []
+        )
+    );
+    let delivered = rows.iter().find(|(s, _)| s == "delivered").unwrap();
+    assert!(num(&delivered.1[1]) > 0, "the demo delivered packages");
+    assert!(page.contains("已送达"), "states in Chinese by default");
+    assert_eq!(
+        figure(&page, "packages-out"),
+        count(
+            &c,
+            "SELECT count(*) FROM delivery_package WHERE status = 'out_for_delivery'",
+            []
+        )
+    );
+
+    // Failures by reason, from the handoffs.
+    let failed = "SELECT count(*) FROM handoff WHERE _deleted = 0 AND status = 'failed' AND reason = ?1 AND at >= ?2 AND at < ?3";
+    let rows = table_rows(&page, "failures");
+    assert!(!rows.is_empty(), "the demo has failed deliveries");
+    for (reason, cells) in &rows {
+        assert_eq!(
+            num(&cells[1]),
+            count(&c, failed, rusqlite::params![reason, today, end])
+        );
+        assert_eq!(
+            num(&cells[2]),
+            count(&c, failed, rusqlite::params![reason, week, end])
+        );
+    }
+    assert_eq!(
+        rows.iter().map(|(_, c)| num(&c[2])).sum::<u64>(),
+        count(
+            &c,
+            "SELECT count(*) FROM handoff WHERE status = 'failed' AND at >= ?1 AND at < ?2",
+            [week, end]
+        )
+    );
+    assert_eq!(
+        figure(&page, "failed-today"),
+        count(
+            &c,
+            "SELECT count(*) FROM handoff WHERE status = 'failed' AND at >= ?1 AND at < ?2",
+            [today, end]
+        )
+    );
+    assert_eq!(
+        figure(&page, "delivered-today"),
+        count(&c, "SELECT count(*) FROM handoff WHERE status IN ('delivered', 'partly_delivered') AND at >= ?1 AND at < ?2", [today, end])
+    );
+    let open = count(
+        &c,
+        "SELECT count(*) FROM delivery_request WHERE _deleted = 0 AND status != 'delivered'",
+        [],
+    );
+    assert_eq!(figure(&page, "requests-open"), open);
+    assert_eq!(figure(&b.text("/").await, "requests-open"), open);
+
+    // Stock: each item's balance summed here from its movements.
+    let mut balance: HashMap<String, i64> = HashMap::new();
+    let mut stmt = c
+        .prepare("SELECT item_key, quantity FROM stock_move WHERE _deleted = 0")
+        .unwrap();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .unwrap()
+    {
+        let (k, q) = row.unwrap();
+        *balance.entry(k).or_default() += q;
+    }
+    let rows = table_rows(&page, "stock");
+    assert_eq!(rows.len(), balance.len());
+    for (key, cells) in &rows {
+        assert_eq!(num(&cells[4]) as i64, balance[key], "stock of {key}");
+    }
+    assert!(page.contains("大米"), "items in words");
+
+    // Items delivered in the week, summed here from the handoffs' item lists.
+    let mut week_items: HashMap<String, i64> = HashMap::new();
+    let mut stmt = c
+        .prepare("SELECT items FROM handoff WHERE status IN ('delivered', 'partly_delivered') AND at >= ?1 AND at < ?2")
+        .unwrap();
+    for items in stmt
+        .query_map([week, end], |r| r.get::<_, String>(0))
+        .unwrap()
+    {
+        let items: serde_json::Value = serde_json::from_str(&items.unwrap()).unwrap();
+        for l in items.as_array().unwrap() {
+            let key = match (l.get("name"), l.get("dose")) {
+                (Some(n), Some(d)) => format!(
+                    "{}/{}/{}",
+                    l["item"].as_str().unwrap(),
+                    n.as_str().unwrap(),
+                    d.as_str().unwrap()
+                ),
+                _ => l["item"].as_str().unwrap().to_string(),
+            };
+            *week_items.entry(key).or_default() += l["quantity"].as_i64().unwrap();
+        }
+    }
+    let rows = table_rows(&page, "delivered");
+    assert_eq!(rows.len(), week_items.len());
+    for (key, cells) in &rows {
+        assert_eq!(num(&cells[2]) as i64, week_items[key], "{key} delivered");
+    }
+
+    // English, and a sub-admin sees their areas only.
+    b.get("/lang?to=en").await;
+    let en = b.text("/deliveries").await;
+    assert!(en.contains("Packages by state") && en.contains("Rice"));
+    let mut g = Browser::new(&server.base);
+    g.login("grid", "grid-password").await;
+    let mine = "武昌区/中南路街道/丽岛社区";
+    let theirs = g.text("/deliveries").await;
+    let in_area = "SELECT count(*) FROM delivery_package p JOIN area a ON a.id = p.area_id WHERE p._deleted = 0 AND p.status = ?1 AND (a.path = ?2 OR a.path LIKE ?2 || '/%')";
+    for (status, cells) in table_rows(&theirs, "packages") {
+        assert_eq!(num(&cells[1]), count(&c, in_area, [status.as_str(), mine]));
+    }
+    assert!(
+        count(&c, "SELECT count(*) FROM delivery_package p JOIN area a ON a.id = p.area_id WHERE a.path NOT LIKE ?1 || '%'", [mine]) > 0,
+        "some packages lie outside the sub-admin's areas"
+    );
+    let other: String = c
+        .query_row(
+            "SELECT id FROM area WHERE path = '武昌区/水果湖街道'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        g.get(&format!("/deliveries?area={other}")).await.status(),
+        403
+    );
+}
+
+async fn deliveries_export(b: &mut Browser, from: &str, to: &str, query: &str) -> Vec<u8> {
+    let url = format!("/export?kind=deliveries&from={from}&to={to}{query}");
+    let r = b.get(&url).await;
+    assert_eq!(r.status(), 200, "{url}");
+    r.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deliveries_export_holds_every_handoff_of_the_range() {
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let c = db(data);
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + 480 * 60_000)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let (from, to) = (day(now_ms() - 3 * DAY_MS), day(now_ms()));
+    let (start, end) = (
+        china_day_start(now_ms()) - 3 * DAY_MS,
+        china_day_start(now_ms()) + DAY_MS,
+    );
+    let csv = deliveries_export(&mut b, &from, &to, "&format=csv").await;
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let handoffs = count(
+        &c,
+        "SELECT count(*) FROM handoff WHERE _deleted = 0 AND at >= ?1 AND at < ?2",
+        [start, end],
+    );
+    assert!(handoffs > 0);
+    assert_eq!(text.lines().count() as u64 - 1, handoffs);
+    let head = text.lines().next().unwrap();
+    assert!(head.starts_with("编号,时间,区域") && head.contains("物品") && head.contains("凭证"));
+    assert!(!text.contains("\"item\""), "item lists in words, not JSON");
+    let delivered_rows = text.lines().filter(|l| l.contains(",delivered,")).count() as u64;
+    assert_eq!(
+        delivered_rows,
+        count(
+            &c,
+            "SELECT count(*) FROM handoff WHERE status = 'delivered' AND at >= ?1 AND at < ?2",
+            [start, end]
+        )
+    );
+    // The names of residents whose needs were delivered to, and their pseudonyms.
+    let names: Vec<String> = c
+        .prepare(
+            "SELECT DISTINCT r.name FROM handoff x JOIN delivery_package p ON p.id = x.package_id
+             JOIN delivery_request q ON q.id = p.request_id JOIN need n ON n.id = q.need_id
+             JOIN resident r ON r.id = n.resident_id WHERE x.at >= ?1 AND x.at < ?2",
+        )
+        .unwrap()
+        .query_map([start, end], |r| r.get(0))
+        .unwrap()
+        .map(|n| n.unwrap())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().any(|n| text.contains(&format!(",{n},"))));
+    let pseudo =
+        String::from_utf8(deliveries_export(&mut b, &from, &to, "&format=csv&pseudo=1").await)
+            .unwrap();
+    for n in &names {
+        assert!(
+            !pseudo.contains(&format!(",{n},")),
+            "{n} left in a pseudonymised export"
+        );
+    }
+    assert_eq!(pseudo.lines().count(), text.lines().count());
+    assert!(deliveries_export(&mut b, &from, &to, "&format=xlsx")
+        .await
+        .starts_with(b"PK"));
+
+    // A sub-admin exports the handoffs of their areas' packages only.
+    let mut g = Browser::new(&server.base);
+    g.login("grid", "grid-password").await;
+    let theirs =
+        String::from_utf8(deliveries_export(&mut g, &from, &to, "&format=csv").await).unwrap();
+    let mine = count(
+        &c,
+        "SELECT count(*) FROM handoff x JOIN delivery_package p ON p.id = x.package_id JOIN area a ON a.id = p.area_id
+         WHERE x.at >= ?1 AND x.at < ?2 AND (a.path = ?3 OR a.path LIKE ?3 || '/%')",
+        rusqlite::params![start, end, "武昌区/中南路街道/丽岛社区"],
+    );
+    assert_eq!(theirs.lines().count() as u64 - 1, mine);
+    assert!(mine < handoffs);
+    let page = b.text("/exports").await;
+    assert!(page.contains("value=\"deliveries\""), "the form offers it");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_station_pushes_its_deliveries_and_the_server_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = station::store_key(&data).unwrap();
+    demo::fill_sized(&data.join("station.db"), &key, now_ms(), 120).unwrap();
+    let store = storage::open(&data, None).await.unwrap();
+    let st = Arc::new(Station::open(&data).unwrap());
+    let (addr, _server) = doorstep_server::spawn_local(AppState::new(store.clone()))
+        .await
+        .unwrap();
+    st.enrol_self(store.as_ref(), &format!("http://{addr}"))
+        .await
+        .unwrap();
+    let report = st.catch_up().await.unwrap();
+    assert_eq!(report.rejected, 0);
+    assert_eq!(
+        report.pending, 0,
+        "every op placed and stored, none left waiting"
+    );
+    let handoffs = count(&db(&data), "SELECT count(*) FROM handoff", []);
+    assert!(handoffs > 0);
+    let stored = rusqlite::Connection::open(data.join("doorstep.db")).unwrap();
+    assert_eq!(
+        count(
+            &stored,
+            "SELECT count(*) FROM op WHERE entity = 'handoff'",
+            []
+        ),
+        handoffs
+    );
+    assert!(
+        count(
+            &stored,
+            "SELECT count(*) FROM op WHERE entity = 'stock_move' AND area = ''",
+            []
+        ) > 0
+    );
+}
+
+/// A small station of its own, for a test that changes what others count.
+fn fresh_station(residents: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let key = station::store_key(&data).expect("key");
+    demo::fill_sized(&data.join("station.db"), &key, now_ms(), residents).expect("demo");
+    let st = Station::open(&data).expect("open");
+    st.admins
+        .put(ADMIN.0, ADMIN.1, &[], now_ms())
+        .expect("admin");
+    st.admins
+        .put(
+            "grid",
+            "grid-password",
+            &["武昌区/中南路街道/丽岛社区".to_string()],
+            now_ms(),
+        )
+        .expect("sub-admin");
+    (dir, data)
+}
+
+/// The `data-code` and `data-id` of the row of table `id` that mentions `text`.
+fn row_with(page: &str, table: &str, text: &str) -> Option<(String, String)> {
+    let at = page.find(&format!("id=\"{table}\""))?;
+    let table = &page[at..at + page[at..].find("</table>")?];
+    let row = table.split("<tr").find(|r| r.contains(text))?;
+    let attr = |name: &str| {
+        row.split_once(&format!("{name}=\""))
+            .and_then(|(_, rest)| rest.split('"').next())
+            .map(str::to_string)
+    };
+    Some((attr("data-code")?, attr("data-id")?))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_devices_page_lists_codes_issued_and_cancels_one_not_used() {
+    let (_dir, data) = fresh_station(400);
+    let server = serve(&data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let csrf = b.csrf().await;
+    let c = db(&data);
+    let area = |path: &str| -> String {
+        c.query_row("SELECT id FROM area WHERE path = ?1", [path], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let mut codes = Vec::new();
+    for (user, path) in [
+        ("社工周洁", "武昌区/中南路街道/丽岛社区/第1网格"),
+        ("社工吴磊", "武昌区/中南路街道/丽岛社区"),
+        ("社工郑芳", "武昌区/水果湖街道"),
+    ] {
+        let area = area(path);
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("user", user),
+            ("role", "social_worker"),
+            ("area", area.as_str()),
+        ];
+        let r = b.post("/devices/enrol", &form).await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        let at = page.find("id=\"code\"").unwrap();
+        let start = at + page[at..].find('>').unwrap() + 1;
+        codes.push(page[start..start + page[start..].find('<').unwrap()].to_string());
+    }
+    // Issued codes are listed before any phone uses them, with their user, role and area.
+    let page = b.text("/devices").await;
+    let (state, zhou) = row_with(&page, "codes", "社工周洁").expect("the code is listed");
+    assert_eq!(state, "unused");
+    assert!(page.contains("武昌区/中南路街道/丽岛社区/第1网格") && page.contains("未使用"));
+    let stored: u64 = {
+        let s = rusqlite::Connection::open(data.join("doorstep.db")).unwrap();
+        count(
+            &s,
+            "SELECT count(*) FROM enrolment WHERE user_id <> 'station'",
+            [],
+        )
+    };
+    assert_eq!(figure(&page, "codes-count"), stored);
+    assert_eq!(stored, 3);
+
+    // A phone enrols with the second code: the code is used, the phone listed at once.
+    let phone_dir = tempfile::tempdir().unwrap();
+    let phone = doorstep_core::Doorstep::open(phone_dir.path().join("p.db"), &[7u8; 32]).unwrap();
+    let e = phone.enrol(&server.base, &codes[1]).await.unwrap();
+    let page = b.text("/devices").await;
+    assert_eq!(row_with(&page, "codes", "社工吴磊").unwrap().0, "used");
+    assert_eq!(
+        row_with(&page, "devices", &e.device_id).unwrap(),
+        ("active".to_string(), e.device_id.clone()),
+        "a phone that never synced is listed"
+    );
+
+    // Cancelling: the code no longer enrols; twice, or without the CSRF token, is refused.
+    let r = b.post("/devices/cancel", &[("id", zhou.as_str())]).await;
+    assert_eq!(r.status(), 403);
+    let r = b
+        .post("/devices/cancel", &[("csrf", &csrf), ("id", &zhou)])
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"cancelled\""));
+    assert_eq!(row_with(&page, "codes", "社工周洁").unwrap().0, "cancelled");
+    let other = doorstep_core::Doorstep::open(phone_dir.path().join("q.db"), &[7u8; 32]).unwrap();
+    let err = other.enrol(&server.base, &codes[0]).await.unwrap_err();
+    assert!(err.to_string().contains("cancelled"), "{err}");
+    let r = b
+        .post("/devices/cancel", &[("csrf", &csrf), ("id", &zhou)])
+        .await;
+    assert_eq!(r.status(), 409);
+
+    // A sub-admin sees the codes and phones of their areas, and cancels only those.
+    let mut g = Browser::new(&server.base);
+    g.login("grid", "grid-password").await;
+    let theirs = g.text("/devices").await;
+    assert!(row_with(&theirs, "codes", "社工吴磊").is_some());
+    assert!(row_with(&theirs, "devices", &e.device_id).is_some());
+    assert!(
+        row_with(&theirs, "codes", "社工郑芳").is_none(),
+        "another street's code"
+    );
+    let (_, zheng) = row_with(&page, "codes", "社工郑芳").unwrap();
+    let gcsrf = csrf_of(&theirs);
+    let r = g
+        .post("/devices/cancel", &[("csrf", &gcsrf), ("id", &zheng)])
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(phone.sync(None).await.is_ok());
+    let r = g
+        .post(
+            "/devices/revoke",
+            &[("csrf", &gcsrf), ("device", &e.device_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "only the station admin revokes");
+
+    // The station admin revokes the phone from its row.
+    let r = b
+        .post(
+            "/devices/revoke",
+            &[("csrf", &csrf), ("device", &e.device_id)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert_eq!(
+        row_with(&page, "devices", &e.device_id).unwrap().0,
+        "revoked"
+    );
+    assert!(phone.sync(None).await.is_err());
+}

@@ -58,7 +58,7 @@ fn import_reports_bad_rows_and_stores_the_rest() {
 }
 
 #[test]
-fn exports_sheets_keys_enrolment_backup_and_restore() {
+fn exports_sheets_keys_and_enrolment() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
     let key = doorstep_server::station::store_key(&data).unwrap();
@@ -153,7 +153,57 @@ fn exports_sheets_keys_enrolment_backup_and_restore() {
             "x.csv",
         ],
     );
-    assert!(one_line_error(&o).contains("parcels"));
+    let err = one_line_error(&o);
+    assert!(
+        err.contains("parcels") && err.contains("deliveries"),
+        "{err}"
+    );
+
+    // Deliveries: one row per handoff, item lists in words, pseudonyms on request.
+    let handoffs: i64 = doorstep_core::store::open(&data.join("station.db"), &key)
+        .unwrap()
+        .query_row("SELECT count(*) FROM handoff WHERE _deleted = 0", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(handoffs > 0, "the demo has deliveries");
+    let dcsv = dir.path().join("d.csv");
+    let out = ok(&doorstep(
+        &data,
+        &[
+            "export",
+            "deliveries",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "-o",
+            dcsv.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains(&format!("{handoffs} rows")), "{out}");
+    let text = String::from_utf8(std::fs::read(&dcsv).unwrap()).unwrap();
+    assert!(text.starts_with("\u{feff}编号,时间,区域"));
+    assert_eq!(text.lines().count() as i64, handoffs + 1);
+    assert!(text.contains("公斤") && !text.contains("\"item\""));
+    let dx = dir.path().join("d.xlsx");
+    ok(&doorstep(
+        &data,
+        &[
+            "export",
+            "deliveries",
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-01-01",
+            "--area",
+            "武昌区/中南路街道",
+            "--pseudonymise",
+            "-o",
+            dx.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read(&dx).unwrap().starts_with(b"PK"));
 
     let pdf = dir.path().join("p.pdf");
     ok(&doorstep(
@@ -195,28 +245,178 @@ fn exports_sheets_keys_enrolment_backup_and_restore() {
         out.contains('█') || out.contains('▀') || out.contains('▄'),
         "a terminal QR"
     );
+}
 
-    let backup = dir.path().join("b");
-    ok(&doorstep(&data, &["backup", backup.to_str().unwrap()]));
-    let again = doorstep(&data, &["backup", backup.to_str().unwrap()]);
-    assert!(one_line_error(&again).contains("exists already"));
-    let restored = dir.path().join("r");
-    ok(&doorstep(&restored, &["restore", backup.to_str().unwrap()]));
-    let csv2 = dir.path().join("v2.csv");
+#[test]
+fn backup_and_restore_round_trip_through_one_encrypted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let key = doorstep_server::station::store_key(&data).unwrap();
+    doorstep_server::demo::fill_sized(&data.join("station.db"), &key, now_ms(), 120).unwrap();
     ok(&doorstep(
-        &restored,
+        &data,
         &[
-            "export",
-            "visits",
-            "--from",
-            "2000-01-01",
-            "--to",
-            "2100-01-01",
-            "-o",
-            csv2.to_str().unwrap(),
+            "admin",
+            "create",
+            "--name",
+            "王站长",
+            "--password",
+            "long enough",
         ],
     ));
-    assert_eq!(std::fs::read(&csv).unwrap(), std::fs::read(&csv2).unwrap());
-    let o = doorstep(&restored, &["restore", backup.to_str().unwrap()]);
+    ok(&doorstep(
+        &data,
+        &[
+            "enrol",
+            "--user",
+            "社工李娜",
+            "--role",
+            "social_worker",
+            "--area",
+            "武昌区",
+        ],
+    ));
+    let visits = |at: &Path, name: &str| {
+        let out = dir.path().join(name);
+        ok(&doorstep(
+            at,
+            &[
+                "export",
+                "visits",
+                "--from",
+                "2000-01-01",
+                "--to",
+                "2100-01-01",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        ));
+        std::fs::read(out).unwrap()
+    };
+    let before = visits(&data, "before.csv");
+    let enrolments = |at: &Path| -> i64 {
+        rusqlite::Connection::open(at.join("doorstep.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM enrolment", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert!(enrolments(&data) >= 1);
+
+    let file = dir.path().join("station.backup");
+    let out = ok(&doorstep(&data, &["backup", file.to_str().unwrap()]));
+    assert!(out.contains("station.key"), "{out}");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"), "encrypted");
+    let name: String = doorstep_core::store::open(&data.join("station.db"), &key)
+        .unwrap()
+        .query_row("SELECT name FROM resident LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        !bytes.windows(name.len()).any(|w| w == name.as_bytes()),
+        "no resident's name readable in the backup"
+    );
+    assert!(
+        !bytes.windows(6).any(|w| w == b"argon2"),
+        "the admin accounts are inside the encryption too"
+    );
+    let again = doorstep(&data, &["backup", file.to_str().unwrap()]);
+    assert!(one_line_error(&again).contains("exists already"));
+
+    // Restoring needs the key, and the right one.
+    let restored = dir.path().join("r");
+    let o = doorstep(&restored, &["restore", file.to_str().unwrap()]);
+    assert!(one_line_error(&o).contains("--key"));
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, "11".repeat(32)).unwrap();
+    let o = doorstep(
+        &restored,
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--key",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert!(one_line_error(&o).contains("does not open"));
+    assert!(!restored.join("station.db").exists());
+    // Files that are not backups.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "这不是备份\n".repeat(1000)).unwrap();
+    let station_key = data.join("station.key");
+    let o = doorstep(
+        &restored,
+        &[
+            "restore",
+            text.to_str().unwrap(),
+            "--key",
+            station_key.to_str().unwrap(),
+        ],
+    );
+    assert!(one_line_error(&o).contains("not a doorstep backup"));
+    let plain_copy = dir.path().join("copy.db");
+    doorstep_core::store::copy_to(
+        &doorstep_core::store::open(&data.join("station.db"), &key).unwrap(),
+        &plain_copy,
+        &key,
+    )
+    .unwrap();
+    let o = doorstep(
+        &restored,
+        &[
+            "restore",
+            plain_copy.to_str().unwrap(),
+            "--key",
+            station_key.to_str().unwrap(),
+        ],
+    );
+    assert!(one_line_error(&o).contains("not a backup"));
+
+    let out = ok(&doorstep(
+        &restored,
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--key",
+            station_key.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.starts_with("restored"), "{out}");
+    assert_eq!(visits(&restored, "after.csv"), before);
+    assert_eq!(enrolments(&restored), enrolments(&data));
+    assert_eq!(
+        std::fs::read(restored.join("station.key")).unwrap(),
+        std::fs::read(&station_key).unwrap()
+    );
+    let st = doorstep_server::station::Station::open(&restored).unwrap();
+    assert!(st.admins.verify("王站长", "long enough").unwrap().is_some());
+    assert!(
+        !st.core
+            .read(|c| Ok(c
+                .prepare("SELECT 1 FROM sqlite_master WHERE name LIKE 'doorstep_backup%'")?
+                .exists([])?))
+            .unwrap(),
+        "the backup's own tables are not left in the restored store"
+    );
+    drop(st);
+    let o = doorstep(&restored, &["restore", file.to_str().unwrap()]);
     assert!(one_line_error(&o).contains("already holds a station"));
+    for folder in [dir.path(), restored.as_path()] {
+        for f in std::fs::read_dir(folder).unwrap() {
+            let name = f.unwrap().file_name().to_string_lossy().to_string();
+            assert!(!name.contains(".partial"), "{name} left behind");
+        }
+    }
+
+    // With the sync storage in PostgreSQL, both point to PostgreSQL's own tools.
+    let pg = ["--database", "postgres://doorstep@localhost/doorstep"];
+    let elsewhere = dir.path().join("pg.backup");
+    let mut args = vec!["backup", elsewhere.to_str().unwrap()];
+    args.extend(pg);
+    let o = doorstep(&data, &args);
+    assert!(one_line_error(&o).contains("pg_dump"));
+    assert!(!elsewhere.exists());
+    let mut args = vec!["restore", file.to_str().unwrap()];
+    args.extend(pg);
+    let o = doorstep(&dir.path().join("pg"), &args);
+    assert!(one_line_error(&o).contains("pg_restore"));
 }

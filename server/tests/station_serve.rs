@@ -101,6 +101,46 @@ async fn serve_demo_answers_health_the_dashboard_and_the_api_document() {
     assert!(stored >= ops);
     assert!(text.contains("doorstep_requests_total{group=\"ops\",status=\"2xx\"}"));
     assert!(text.contains("doorstep_sync_seconds_count{kind=\"push\"}"));
+    // The demo admin logs in and finds the demo's deliveries on their page.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = cookie_of(&r);
+    let page = r.text().await.unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &page[at..at + 32];
+    let r = http
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("name", "admin"),
+            ("password", "doorstep-demo"),
+            ("csrf", csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let session = cookie_of(&r);
+    let page = http
+        .get(format!("{base}/deliveries"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = page
+        .find("data-code=\"delivered\"")
+        .expect("a row of delivered packages");
+    let cell = &page[row..];
+    let n = cell.find("class=\"num\">").unwrap() + 12;
+    let delivered: u64 = cell[n..n + cell[n..].find('<').unwrap()].parse().unwrap();
+    assert!(delivered > 50, "the demo delivered {delivered} packages");
+    assert!(page.contains("id=\"stock\"") && page.contains("大米"));
     // The demo login was printed, and the key file is its owner's alone.
     drop(running);
     let err = stderr.join().unwrap();
@@ -117,4 +157,15 @@ async fn serve_demo_answers_health_the_dashboard_and_the_api_document() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+/// The `name=value` of the cookie a response sets.
+fn cookie_of(r: &reqwest::Response) -> String {
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }

@@ -204,9 +204,7 @@ fn queue_numbers_go_on_after_the_phone_restarts_and_start_again_each_day() {
     let s = station();
     let (a, elder, mother) = (s.pass(&s.adult), s.pass(&s.elder), s.pass(&s.mother));
     let queue_no = |o: ScanOutcome| match o {
-        ScanOutcome::Admitted { queue_no, .. } | ScanOutcome::Priority { queue_no, .. } => {
-            queue_no
-        }
+        ScanOutcome::Admitted { queue_no, .. } | ScanOutcome::Priority { queue_no, .. } => queue_no,
         other => panic!("not admitted: {other:?}"),
     };
     {

@@ -244,6 +244,14 @@ fn positive(t: Tally) -> Vec<ItemLine> {
         .collect()
 }
 
+/// Item lines summed per item (medicine per name and dose), in item-key order; items
+/// that sum to nothing are left out.
+pub fn sum_lines<'a>(lines: impl IntoIterator<Item = &'a ItemLine>) -> Vec<ItemLine> {
+    let mut t = Tally::new();
+    tally(lines, 1, &mut t);
+    positive(t)
+}
+
 // Requests.
 
 /// Makes a request and its delivery PIN. From a need, the need is taken up (in
@@ -1301,13 +1309,7 @@ pub fn ledger(
     requests_by_status.sort_by_key(|c| c.status);
     let mut open_age = OpenAge::default();
     for created in store::open_request_times(conn, &areas, until)? {
-        let age = until - created;
-        match age {
-            a if a < DAY_MS => open_age.under_1_day += 1,
-            a if a <= 3 * DAY_MS => open_age.from_1_to_3_days += 1,
-            _ => open_age.over_3_days += 1,
-        }
-        open_age.oldest_ms = open_age.oldest_ms.max(age);
+        open_age.add(until - created);
     }
     let mut delivered = Tally::new();
     let mut failures: BTreeMap<FailReason, u32> = BTreeMap::new();

@@ -612,6 +612,25 @@ pub struct OpenAge {
     pub oldest_ms: i64,
 }
 
+impl OpenAge {
+    /// Counts one open request that has waited `age_ms`.
+    pub fn add(&mut self, age_ms: i64) {
+        match age_ms {
+            a if a < DAY_MS => self.under_1_day += 1,
+            a if a <= 3 * DAY_MS => self.from_1_to_3_days += 1,
+            _ => self.over_3_days += 1,
+        }
+        self.oldest_ms = self.oldest_ms.max(age_ms);
+    }
+
+    /// Requests counted.
+    pub fn total(&self) -> u32 {
+        self.under_1_day + self.from_1_to_3_days + self.over_3_days
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
 /// One item's stock on the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockDay {

@@ -35,16 +35,11 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Opens (or creates) the database at `path` with `key`, checks it and migrates it.
 /// Any failure leaves the file on disk as it was.
 pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
-    if key.len() != KEY_LEN {
-        return Err(Error::invalid(format!(
-            "key must be {KEY_LEN} bytes, got {}",
-            key.len()
-        )));
-    }
+    check_key(key)?;
     if path.as_os_str().is_empty() {
         return Err(Error::invalid("database path must not be empty"));
     }
-    let existing = inspect(path)?;
+    let existing = inspect(path, true)?;
     let flags = if existing.is_some() {
         OpenFlags::SQLITE_OPEN_READ_WRITE
     } else {
@@ -95,13 +90,117 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Opens an existing store file with `key` only to read it: nothing is migrated or
+/// written, so a copy (a backup) can be read where it lies, even on read-only media.
+/// Fails as `open` does: `WrongKey`, `NotADatabase`, `Corrupt`, `TooNew`.
+pub fn open_read_only(path: &Path, key: &[u8]) -> Result<Connection> {
+    check_key(key)?;
+    let existing = match inspect(path, false)? {
+        Some(e) => e,
+        None if path.exists() => return Err(not_a_database(path, "it is empty")),
+        None => {
+            return Err(Error::invalid(format!(
+                "there is no file at {}",
+                path.display()
+            )))
+        }
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    set_key(&conn, key)?;
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        return Err(classify_read_error(path, Some(&existing), e));
+    }
+    if existing.len % PAGE_SIZE != 0 {
+        return Err(corrupt(
+            path,
+            &format!(
+                "{} bytes is not a whole number of {PAGE_SIZE}-byte pages (truncated?)",
+                existing.len
+            ),
+        ));
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::TooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(conn)
+}
+
+/// Copies the open store `src` into a new file at `dest` with SQLite's online backup
+/// API, in one step: the copy is the store as of one moment, and other connections go
+/// on writing meanwhile (WAL). The copy is keyed with `key` and authenticates its pages
+/// as every store does, so `open` and `open_read_only` open it; it is left in
+/// rollback-journal mode, one file with nothing beside it. Returns the copy's
+/// connection for a caller that adds to it. An existing `dest` is refused, and a copy
+/// that fails is removed.
+pub fn copy_to(src: &Connection, dest: &Path, key: &[u8]) -> Result<Connection> {
+    check_key(key)?;
+    if dest.exists() {
+        return Err(Error::invalid(format!(
+            "{} exists already; a copy never overwrites",
+            dest.display()
+        )));
+    }
+    let made = Connection::open_with_flags(
+        dest,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| write_error(dest, e))
+    .and_then(|mut out| {
+        set_key(&out, key)?;
+        {
+            let backup = rusqlite::backup::Backup::new(src, &mut out)?;
+            // All pages in one step: a step that leaves pages for later starts over
+            // whenever another connection writes in between.
+            match backup.step(-1)? {
+                rusqlite::backup::StepResult::Done => {}
+                other => {
+                    return Err(Error::invalid(format!(
+                        "the copy to {} did not finish: {other:?}",
+                        dest.display()
+                    )))
+                }
+            }
+        }
+        let _: String =
+            out.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+        Ok(out)
+    });
+    if made.is_err() {
+        let _ = fs::remove_file(dest);
+    }
+    made
+}
+
+fn check_key(key: &[u8]) -> Result<()> {
+    if key.len() != KEY_LEN {
+        return Err(Error::invalid(format!(
+            "key must be {KEY_LEN} bytes, got {}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
 /// What was on disk before opening: its length and first page, or `None` for a new file.
 struct Existing {
     len: u64,
     head: Vec<u8>,
 }
 
-fn inspect(path: &Path) -> Result<Option<Existing>> {
+/// `for_writing`: a file the process may not write is refused as read-only.
+fn inspect(path: &Path, for_writing: bool) -> Result<Option<Existing>> {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -132,7 +231,7 @@ fn inspect(path: &Path) -> Result<Option<Existing>> {
     if meta.is_dir() {
         return Err(not_a_database(path, "it is a folder"));
     }
-    if meta.permissions().readonly() {
+    if for_writing && meta.permissions().readonly() {
         return Err(Error::ReadOnly(path.to_path_buf()));
     }
     if meta.len() == 0 {

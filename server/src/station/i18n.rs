@@ -83,6 +83,35 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("vulnerable", "重点人群", "vulnerable"),
     ("overdue", "逾期", "overdue"),
     ("never_visited", "从未走访", "never visited"),
+    ("requested", "待打包", "to pack"),
+    ("packed", "已打包", "packed"),
+    ("out_for_delivery", "配送中", "out for delivery"),
+    ("delivered", "已送达", "delivered"),
+    ("partly_delivered", "部分送达", "partly delivered"),
+    ("failed", "配送失败", "failed"),
+    ("returned", "已退回", "returned"),
+    ("wrong_address", "地址有误", "wrong address"),
+    ("rice", "大米", "Rice"),
+    ("flour", "面粉", "Flour"),
+    ("eggs", "鸡蛋", "Eggs"),
+    ("infant_formula", "婴儿奶粉", "Infant formula"),
+    ("sanitary_products", "卫生用品", "Sanitary products"),
+    ("care_package", "暖心包", "Care package"),
+    ("kg", "公斤", "kg"),
+    ("litre", "升", "litres"),
+    ("piece", "个", "pieces"),
+    ("can", "罐", "cans"),
+    ("box", "盒", "boxes"),
+    ("pack", "包", "packs"),
+    ("package", "份", "packages"),
+    ("unused", "未使用", "not used yet"),
+    ("used", "已使用", "used"),
+    ("expired", "已过期", "expired"),
+    ("cancelled", "已作废", "cancelled"),
+    ("active", "使用中", "active"),
+    ("revoked", "已停用", "revoked"),
+    ("token_expired", "授权已过期", "token expired"),
+    ("unknown", "未登记", "not enrolled here"),
     ("social_worker", "社工", "social worker"),
     ("marshal", "核酸点扫码员", "marshal"),
     ("runner", "配送员", "runner"),
@@ -125,6 +154,39 @@ pub fn column(code: &str) -> &'static str {
         "lane" => "通道",
         "queue_no" => "排队号",
         "tube" => "混管",
+        "items" => "物品",
+        "proof" => "凭证",
+        "reason" => "原因",
+        "from" => "交出方",
+        "to" => "接收方",
+        "package" => "物资包",
+        "request" => "物资申请",
         _ => "",
+    }
+}
+
+/// An item in words, medicine with its name and dose: `药品（降压药 10mg）`.
+pub fn item_name(lang: Lang, line: &doorstep_core::deliveries::ItemLine) -> String {
+    match (&line.name, &line.dose) {
+        (Some(n), Some(d)) => format!("{}（{n} {d}）", label(lang, &line.item)),
+        _ => label(lang, &line.item),
+    }
+}
+
+/// The unit an item's quantities count, in words (`公斤`).
+pub fn item_unit(lang: Lang, item: &str) -> String {
+    doorstep_core::deliveries::CATALOGUE
+        .iter()
+        .find(|c| c.code == item)
+        .map(|c| label(lang, c.unit))
+        .unwrap_or_default()
+}
+
+/// An item line in words: `大米 5公斤`, `药品（降压药 10mg）2盒`.
+pub fn item_line(lang: Lang, line: &doorstep_core::deliveries::ItemLine) -> String {
+    let (what, unit) = (item_name(lang, line), item_unit(lang, &line.item));
+    match lang {
+        Lang::Zh => format!("{what} {}{unit}", line.quantity),
+        Lang::En => format!("{what} {} {unit}", line.quantity),
     }
 }

@@ -7,6 +7,7 @@
 //! phones and what phones push reaches the dashboard by the one path that is tested.
 
 pub mod auth;
+pub mod backup;
 pub mod i18n;
 pub mod pages;
 
@@ -113,11 +114,23 @@ pub fn store_key(data: &Path) -> StationResult<Vec<u8>> {
 }
 
 fn load_or_make_key(path: &Path) -> StationResult<Vec<u8>> {
+    if let Some(key) = read_key(path)? {
+        return Ok(key);
+    }
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
+    write_key(path, &key)?;
+    Ok(key.to_vec())
+}
+
+/// The key in a `station.key` file, or `None` when there is no such file.
+pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
             decode_hex(text.trim())
                 .filter(|k| k.len() == 32)
+                .map(Some)
                 .ok_or_else(|| {
                     StationError::Invalid(format!(
                         "{} does not hold a 64-digit hex key",
@@ -125,19 +138,18 @@ fn load_or_make_key(path: &Path) -> StationResult<Vec<u8>> {
                     ))
                 })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key)
-                .map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
-            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            write_private(path, hex.as_bytes())?;
-            Ok(key.to_vec())
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StationError::Io(format!(
             "cannot read {}: {e}",
             path.display()
         ))),
     }
+}
+
+/// Writes a key as a new `station.key` file, readable by its owner only.
+pub fn write_key(path: &Path, key: &[u8]) -> StationResult<()> {
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(path, hex.as_bytes())
 }
 
 /// Writes a file only its owner may read.

@@ -17,8 +17,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use super::auth::Session;
-use super::i18n::{label, Lang};
+use super::i18n::{item_name, item_unit, label, Lang};
 use super::{Station, UTC_OFFSET_MINUTES};
+use crate::storage::Enrolment;
 use crate::sync::enrol::{self, CodeRequest};
 use crate::AppState;
 
@@ -47,6 +48,7 @@ pub fn routes(dash: Dash) -> Router {
         .route("/devices", get(devices_page))
         .route("/devices/enrol", post(devices_enrol))
         .route("/devices/revoke", post(devices_revoke))
+        .route("/devices/cancel", post(devices_cancel))
         .route("/passes", get(passes_page))
         .route("/passes/sheet", post(passes_sheet))
         .route("/exports", get(exports_page))
@@ -266,6 +268,10 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
             UTC_OFFSET_MINUTES,
         )
     })?;
+    let requests_open = dash
+        .station
+        .core
+        .read(|c| stats::requests_open(c, area.as_ref().map(|a| a.id.as_str()), now(dash)))?;
     let open_total: u64 = o.open_needs.iter().map(|n| n.count).sum();
     let all = v
         .session
@@ -290,7 +296,8 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
             @for n in &o.open_needs { tr data-code=(format!("{}/{}", n.category, n.urgency)) {
                 td { (label(l, &n.category)) } td { (label(l, &n.urgency)) } td.num { (n.count) } } } }
         h2 { (l.t("物资需求", "Requests outstanding")) }
-        p { (l.t("物资配送模块尚未接入本站点。", "The deliveries module is not part of this station build yet.")) }
+        p { (l.t("待配送申请", "Requests not yet delivered")) " " b #requests-open { (requests_open.total()) }
+            " · " a href=(format!("/deliveries{}", area.as_ref().map(|a| format!("?area={}", a.id)).unwrap_or_default())) { (l.t("物资配送", "Deliveries")) " →" } }
         h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
         table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
             @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
@@ -419,16 +426,101 @@ fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
     Ok(layout(v, l.t("核酸检测", "Check-in"), "/checkin", body))
 }
 
-async fn deliveries_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+async fn deliveries_page(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Query(q): Query<AreaQuery>,
+) -> Response {
     let v = match viewer(&dash, &headers) {
         Ok(v) => v,
         Err(r) => return *r,
     };
+    render(deliveries_body(&dash, &v, q.area.as_deref()))
+}
+
+/// Hours or days, whichever reads better, for an age.
+fn fmt_age(l: Lang, ms: i64) -> String {
+    let hours = ms / 3_600_000;
+    if hours < 48 {
+        format!("{hours}{}", l.t("小时", " h"))
+    } else {
+        format!("{}{}", hours / 24, l.t("天", " days"))
+    }
+}
+
+fn deliveries_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, PageError> {
     let l = v.lang;
-    layout(&v, l.t("物资配送", "Deliveries"), "/deliveries", html! {
-        p { (l.t("物资配送（物资包、交接、库存）模块尚未接入本站点；接入后这里显示各状态物资包、失败原因和库存结余。",
-                 "The deliveries domain (packages, handoffs, stock) is not part of this station build yet; once it is, this page shows packages by state, failures by reason and the stock balance.")) }
-    }).into_response()
+    let area = chosen_area(dash, v, area)?;
+    let areas = visible_areas(dash, v)?;
+    let d = dash.station.core.read(|c| {
+        stats::deliveries(
+            c,
+            area.as_ref().map(|a| a.id.as_str()),
+            now(dash),
+            UTC_OFFSET_MINUTES,
+        )
+    })?;
+    let all = v
+        .session
+        .admin
+        .is_station_admin()
+        .then(|| l.t("全站", "Whole station"));
+    let count_of = |code: &str| {
+        d.packages_by_status
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(0, |c| c.count)
+    };
+    let failed_today: u64 = d.failures.iter().map(|f| f.today).sum();
+    // Today's and the week's deliveries side by side, one row per item.
+    let mut delivered: Vec<(&doorstep_core::deliveries::ItemLine, i64)> = d
+        .delivered_week
+        .iter()
+        .map(|w| {
+            let today = d
+                .delivered_today
+                .iter()
+                .find(|t| t.key() == w.key())
+                .map_or(0, |t| t.quantity);
+            (w, today)
+        })
+        .collect();
+    delivered.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.quantity.cmp(&a.0.quantity)));
+    let age = &d.requests_open;
+    let body = html! {
+        form method="get" action="/deliveries" { (area_select(&areas, area.as_ref(), all)) " " button { (l.t("查看", "Show")) } }
+        p { (l.t("日期", "Day")) " " (d.day) }
+        div.cards {
+            div.card { (l.t("待配送申请", "Requests open")) b #requests-open { (age.total()) } }
+            div.card { (l.t("配送中", "Out for delivery")) b #packages-out { (count_of("out_for_delivery")) } }
+            div.card { (l.t("今日送达", "Delivered today")) b #delivered-today { (d.deliveries_today) } }
+            div.card { (l.t("今日配送失败", "Failed today")) b #failed-today { (failed_today) } }
+        }
+        h2 { (l.t("物资包状态", "Packages by state")) }
+        table #packages { tr { th { (l.t("状态", "State")) } th { (l.t("数量", "Packages")) } }
+            @for c in &d.packages_by_status { tr data-code=(c.code) { td { (label(l, &c.code)) } td.num { (c.count) } } } }
+        h2 { (l.t("配送失败原因", "Failures by reason")) }
+        table #failures { tr { th { (l.t("原因", "Reason")) } th { (l.t("今日", "Today")) } th { (l.t("近7日", "Last 7 days")) } }
+            @for f in &d.failures { tr data-code=(f.reason) { td { (label(l, &f.reason)) } td.num { (f.today) } td.num { (f.week) } } } }
+        h2 { (l.t("待配送申请等待时长", "Open requests by waiting time")) }
+        table #request-age { tr { th { (l.t("不足1天", "Under a day")) } th { (l.t("1至3天", "1 to 3 days")) } th { (l.t("超过3天", "Over 3 days")) } th { (l.t("最久", "Longest")) } }
+            tr { td.num { (age.under_1_day) } td.num { (age.from_1_to_3_days) } td.num { (age.over_3_days) }
+                td.num { @if age.total() > 0 { (fmt_age(l, age.oldest_ms)) } } } }
+        h2 { (l.t("送达物品", "Items delivered")) }
+        table #delivered { tr { th { (l.t("物品", "Item")) } th { (l.t("今日", "Today")) } th { (l.t("近7日", "Last 7 days")) } th { (l.t("单位", "Unit")) } }
+            @for (w, today) in &delivered { tr data-code=(w.key()) { td { (item_name(l, w)) } td.num { (today) } td.num { (w.quantity) } td { (item_unit(l, &w.item)) } } } }
+        h2 { (l.t("全站库存", "Station stock")) }
+        table #stock { tr { th { (l.t("物品", "Item")) } th { (l.t("今日入库", "In today")) } th { (l.t("今日出库", "Out today")) } th { (l.t("今日退回", "Back today")) } th { (l.t("结余", "Balance")) } th { (l.t("单位", "Unit")) } }
+            @for s in &d.stock { tr data-code=(s.line.key()) { td { (item_name(l, &s.line)) } td.num { (s.received) } td.num { (s.issued) }
+                td.num { (s.returned) } td.num { (s.line.quantity) } td { (item_unit(l, &s.line.item)) } } } }
+        p { a href="/exports" { (l.t("导出配送台账", "Export the deliveries ledger")) } }
+    };
+    Ok(layout(
+        v,
+        l.t("物资配送", "Deliveries"),
+        "/deliveries",
+        body,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -568,15 +660,70 @@ async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response 
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(devices_body(&dash, &v, None))
+    render(devices_body(&dash, &v, None, None).await)
 }
 
-fn devices_body(
+/// Enrolment codes the devices page lists, newest first.
+const CODES_LISTED: u32 = 200;
+
+/// Where an enrolment code stands now.
+fn code_status(e: &Enrolment, now_ms: i64) -> &'static str {
+    if e.used_at.is_some() {
+        "used"
+    } else if e.cancelled_at.is_some() {
+        "cancelled"
+    } else if e.expires_at <= now_ms {
+        "expired"
+    } else {
+        "unused"
+    }
+}
+
+/// Whether the viewer may see (and act on) what was issued for `role` in `areas`: the
+/// station admin everything, a sub-admin what lies wholly in their areas.
+fn may_see_scope(v: &Viewer, role: Role, areas: &[String]) -> bool {
+    let admin = &v.session.admin;
+    admin.is_station_admin()
+        || (role != Role::StationAdmin
+            && !areas.is_empty()
+            && areas.iter().all(|a| admin.may_see(a)))
+}
+
+/// The codes the viewer may see, without those the station made to enrol itself.
+async fn visible_codes(dash: &Dash, v: &Viewer) -> Result<Vec<Enrolment>, PageError> {
+    let mut codes = dash
+        .app
+        .store
+        .enrolments(CODES_LISTED)
+        .await
+        .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    codes.retain(|e| {
+        !(e.user == super::STATION_USER && e.role == Role::StationAdmin)
+            && may_see_scope(v, e.role, &e.areas)
+    });
+    Ok(codes)
+}
+
+/// One device on the page: enrolled (or only seen), with what it has written.
+struct DeviceRow {
+    id: String,
+    user: String,
+    role: Option<Role>,
+    areas: Vec<String>,
+    enrolled_at: Option<i64>,
+    status: &'static str,
+    ops: u64,
+    last_at_ms: Option<i64>,
+}
+
+async fn devices_body(
     dash: &Dash,
     v: &Viewer,
     made: Option<(String, String)>,
+    notice: Option<Markup>,
 ) -> Result<Markup, PageError> {
     let l = v.lang;
+    let now_ms = now(dash);
     let areas = visible_areas(dash, v)?;
     let roles = [
         Role::SocialWorker,
@@ -584,8 +731,64 @@ fn devices_body(
         Role::Runner,
         Role::StationAdmin,
     ];
-    let seen = dash.station.core.read(stats::devices_seen)?;
+    let station_admin = v.session.admin.is_station_admin();
+    let own = dash.station.core.device_id();
+    let codes = visible_codes(dash, v).await?;
+    let enrolled = dash
+        .app
+        .store
+        .devices()
+        .await
+        .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> = dash
+        .station
+        .core
+        .read(stats::devices_seen)?
+        .into_iter()
+        .map(|d| (d.device.clone(), d))
+        .collect();
+    let mut devices: Vec<DeviceRow> = Vec::new();
+    for d in enrolled {
+        let s = seen.remove(&d.device.device_id);
+        if d.device.device_id == own || !may_see_scope(v, d.device.role, &d.device.areas) {
+            continue;
+        }
+        let status = if d.revoked_at.is_some() {
+            "revoked"
+        } else if d.device.token_expires_at <= now_ms {
+            "token_expired"
+        } else {
+            "active"
+        };
+        devices.push(DeviceRow {
+            id: d.device.device_id,
+            user: d.device.user,
+            role: Some(d.device.role),
+            areas: d.device.areas,
+            enrolled_at: Some(d.enrolled_at),
+            status,
+            ops: s.as_ref().map_or(0, |s| s.ops),
+            last_at_ms: s.map(|s| s.last_at_ms),
+        });
+    }
+    // Records can come from a device this storage never enrolled (a station restored
+    // beside another sync storage); the station admin still sees them.
+    if station_admin {
+        let mut rest: Vec<_> = seen.into_values().collect();
+        rest.sort_by_key(|s| std::cmp::Reverse(s.last_at_ms));
+        devices.extend(rest.into_iter().map(|s| DeviceRow {
+            id: s.device,
+            user: s.user,
+            role: None,
+            areas: vec![],
+            enrolled_at: None,
+            status: "unknown",
+            ops: s.ops,
+            last_at_ms: Some(s.last_at_ms),
+        }));
+    }
     let body = html! {
+        @if let Some(n) = notice { (n) }
         @if let Some((code, svg)) = &made {
             section #enrolment {
                 h2 { (l.t("登记码", "Enrolment code")) }
@@ -599,24 +802,43 @@ fn devices_body(
             input type="hidden" name="csrf" value=(v.session.csrf);
             label { (l.t("使用人", "User")) " " input name="user" required; }
             label { (l.t("角色", "Role")) " " select name="role" {
-                @for r in roles { @if v.session.admin.is_station_admin() || r != Role::StationAdmin {
+                @for r in roles { @if station_admin || r != Role::StationAdmin {
                     option value=(r.code()) { (label(l, r.code())) } } } } }
             label { (l.t("区域", "Area")) " " (area_select(&areas, None, None)) }
             button #enrol type="submit" { (l.t("生成登记码", "Create code")) }
         }
-        h2 { (l.t("已同步的设备", "Devices that have synced")) }
-        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
-            @for d in &seen { tr { td { code { (d.device) } } td { (d.user) } td.num { (d.ops) } td { (fmt_time(d.last_at_ms)) }
-                td { @if v.session.admin.is_station_admin() {
+        h2 { (l.t("已发登记码", "Enrolment codes issued")) " (" span #codes-count { (codes.len()) } ")" }
+        table #codes { tr { th { (l.t("使用人", "User")) } th { (l.t("角色", "Role")) } th { (l.t("区域", "Areas")) }
+                th { (l.t("生成时间", "Made")) } th { (l.t("有效期至", "Valid until")) } th { (l.t("状态", "State")) } th {} }
+            @for e in &codes { @let status = code_status(e, now_ms);
+                tr data-code=(status) data-id=(e.id) { td { (e.user) } td { (label(l, e.role.code())) }
+                    td { (e.areas.join("、")) } td { (fmt_time(e.created_at)) } td { (fmt_time(e.expires_at)) }
+                    td { (label(l, status))
+                        @if let (Some(at), Some(dev)) = (e.used_at, &e.used_by) { " " (fmt_time(at)) " · " code { (dev) } } }
+                    td { @if status == "unused" {
+                        form method="post" action="/devices/cancel" {
+                            input type="hidden" name="csrf" value=(v.session.csrf);
+                            input type="hidden" name="id" value=(e.id);
+                            button { (l.t("作废", "Cancel")) } } } } } } }
+        h2 { (l.t("设备", "Devices")) " (" span #devices-count { (devices.len()) } ")" }
+        table #devices { tr { th { (l.t("设备编号", "Device")) } th { (l.t("使用人", "User")) } th { (l.t("角色", "Role")) } th { (l.t("区域", "Areas")) }
+                th { (l.t("登记时间", "Enrolled")) } th { (l.t("状态", "State")) } th { (l.t("记录数", "Ops")) } th { (l.t("最近记录", "Last write")) } th {} }
+            @for d in &devices { tr data-code=(d.status) data-id=(d.id) { td { code { (d.id) } } td { (d.user) }
+                td { (d.role.map(|r| label(l, r.code())).unwrap_or_default()) } td { (d.areas.join("、")) }
+                td { (d.enrolled_at.map(fmt_time).unwrap_or_default()) } td { (label(l, d.status)) }
+                td.num { (d.ops) } td { (d.last_at_ms.map(fmt_time).unwrap_or_default()) }
+                td { @if station_admin && d.status != "revoked" {
                     form method="post" action="/devices/revoke" {
                         input type="hidden" name="csrf" value=(v.session.csrf);
-                        input type="hidden" name="device" value=(d.device);
+                        input type="hidden" name="device" value=(d.id);
                         button { (l.t("停用", "Revoke")) } } } } } } }
-        form.box method="post" action="/devices/revoke" {
-            h2 { (l.t("停用设备", "Revoke a device")) }
-            input type="hidden" name="csrf" value=(v.session.csrf);
-            label { (l.t("设备编号", "Device id")) " " input name="device" required; }
-            button type="submit" { (l.t("停用", "Revoke")) }
+        @if station_admin {
+            form.box method="post" action="/devices/revoke" {
+                h2 { (l.t("停用设备", "Revoke a device")) }
+                input type="hidden" name="csrf" value=(v.session.csrf);
+                label { (l.t("设备编号", "Device id")) " " input name="device" required; }
+                button type="submit" { (l.t("停用", "Revoke")) }
+            }
         }
     };
     Ok(layout(v, l.t("设备", "Devices"), "/devices", body))
@@ -680,7 +902,7 @@ async fn devices_enrol(
         Err(e) => return PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     };
     let svg = doorstep_core::checkin::render::qr_svg(&code).unwrap_or_default();
-    render(devices_body(&dash, &v, Some((code, svg))))
+    render(devices_body(&dash, &v, Some((code, svg)), None).await)
 }
 
 #[derive(Deserialize)]
@@ -716,17 +938,60 @@ async fn devices_revoke(
     {
         Ok(true) => {
             let l = v.lang;
-            layout(
-                &v,
-                l.t("设备", "Devices"),
-                "/devices",
-                html! { p #revoked { (l.t("已停用设备 ", "Revoked device ")) (f.device.trim()) } },
-            )
-            .into_response()
+            let notice =
+                html! { p #revoked { (l.t("已停用设备 ", "Revoked device ")) (f.device.trim()) } };
+            render(devices_body(&dash, &v, None, Some(notice)).await)
         }
         Ok(false) => PageError(
             StatusCode::NOT_FOUND,
             format!("no device {}", f.device.trim()),
+        )
+        .into_response(),
+        Err(e) => PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    csrf: Option<String>,
+    id: String,
+}
+
+/// Cancels an enrolment code not used yet, for an admin who may see it.
+async fn devices_cancel(
+    State(dash): State<Dash>,
+    headers: HeaderMap,
+    Form(f): Form<CancelForm>,
+) -> Response {
+    let v = match viewer(&dash, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
+        return *r;
+    }
+    let id = f.id.trim();
+    let codes = match visible_codes(&dash, &v).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if !codes.iter().any(|e| e.id == id) {
+        return PageError(
+            StatusCode::NOT_FOUND,
+            format!("no enrolment code {id} among yours"),
+        )
+        .into_response();
+    }
+    match dash.app.store.cancel_enrolment(id, now(&dash)).await {
+        Ok(true) => {
+            let l = v.lang;
+            let notice =
+                html! { p #cancelled { (l.t("登记码已作废", "The enrolment code is cancelled")) } };
+            render(devices_body(&dash, &v, None, Some(notice)).await)
+        }
+        Ok(false) => PageError(
+            StatusCode::CONFLICT,
+            format!("enrolment code {id} was used or cancelled already"),
         )
         .into_response(),
         Err(e) => PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
@@ -854,5 +1119,6 @@ pub fn kind_label(l: Lang, k: LedgerKind) -> &'static str {
         LedgerKind::Needs => l.t("需求台账", "Needs"),
         LedgerKind::Referrals => l.t("转介台账", "Referrals"),
         LedgerKind::CheckIns => l.t("核酸扫码台账", "Check-ins"),
+        LedgerKind::Deliveries => l.t("物资配送台账", "Deliveries"),
     }
 }

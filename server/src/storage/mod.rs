@@ -30,6 +30,8 @@ pub struct Device {
 /// A one-time enrolment code as stored: only its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEnrolment {
+    /// A random id to name the code by in lists (never the code or its hash).
+    pub id: String,
     pub code_hash: String,
     pub user: String,
     pub role: Role,
@@ -38,6 +40,30 @@ pub struct NewEnrolment {
     pub expires_at: i64,
     /// How long the device token it yields lasts.
     pub token_ttl_ms: i64,
+}
+
+/// An enrolment code as an admin issued it; the code itself is known only to whoever was
+/// given it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub id: String,
+    pub user: String,
+    pub role: Role,
+    pub areas: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    /// The device the code enrolled.
+    pub used_by: Option<String>,
+    pub cancelled_at: Option<i64>,
+}
+
+/// An enrolled device with when it was enrolled and revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub device: Device,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
 }
 
 /// An accepted op and the area path it was placed in ('' for station-wide).
@@ -104,6 +130,8 @@ pub enum StoreError {
     /// A part that gives another total than the upload's first part did.
     #[error("this upload was started with a total of {total} bytes")]
     UploadLength { total: u64 },
+    #[error("the enrolment code was cancelled at the station")]
+    CodeCancelled,
     #[error("storage: {0}")]
     Backend(String),
 }
@@ -154,6 +182,16 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Revokes a device's token; false if no such device.
     async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool>;
+
+    /// The newest `limit` enrolment codes, newest first, used or not.
+    async fn enrolments(&self, limit: u32) -> StoreResult<Vec<Enrolment>>;
+
+    /// Cancels a code not used yet, so it enrols nothing; false when there is no such
+    /// code, or it was used or cancelled already.
+    async fn cancel_enrolment(&self, id: &str, now_ms: i64) -> StoreResult<bool>;
+
+    /// Every enrolled device, the most recently enrolled first.
+    async fn devices(&self) -> StoreResult<Vec<DeviceRecord>>;
 
     /// Which of these op ids are already stored.
     async fn known_ops(&self, ids: &[String]) -> StoreResult<HashSet<String>>;

@@ -17,6 +17,7 @@ use super::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_sync.sql"),
     include_str!("../../migrations/postgres/0002_blobs.sql"),
+    include_str!("../../migrations/postgres/0003_enrolment_list.sql"),
 ];
 
 /// Advisory lock keys: one for migrations, one for ingest.
@@ -110,8 +111,8 @@ impl Storage for PostgresStorage {
         let client = self.pool.get().await.map_err(pool_error)?;
         client
             .execute(
-                "INSERT INTO enrolment(code_hash, user_id, role, areas, expires_at, token_ttl_ms, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO enrolment(code_hash, user_id, role, areas, expires_at, token_ttl_ms, created_at, id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
                     &e.code_hash,
                     &e.user,
@@ -120,6 +121,7 @@ impl Storage for PostgresStorage {
                     &e.expires_at,
                     &e.token_ttl_ms,
                     &e.created_at,
+                    &e.id,
                 ],
             )
             .await?;
@@ -137,7 +139,7 @@ impl Storage for PostgresStorage {
         let tx = client.transaction().await?;
         let row = tx
             .query_opt(
-                "SELECT user_id, role, areas, expires_at, token_ttl_ms, used_at
+                "SELECT user_id, role, areas, expires_at, token_ttl_ms, used_at, cancelled_at
                  FROM enrolment WHERE code_hash = $1 FOR UPDATE",
                 &[&code_hash],
             )
@@ -148,6 +150,9 @@ impl Storage for PostgresStorage {
             (row.get(3), row.get(4), row.get(5));
         if used_at.is_some() {
             return Err(StoreError::CodeUsed);
+        }
+        if row.get::<_, Option<i64>>(6).is_some() {
+            return Err(StoreError::CodeCancelled);
         }
         if expires_at <= now_ms {
             return Err(StoreError::CodeExpired);
@@ -200,6 +205,67 @@ impl Storage for PostgresStorage {
             )
             .await?
             == 1)
+    }
+
+    async fn enrolments(&self, limit: u32) -> StoreResult<Vec<Enrolment>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                "SELECT id, user_id, role, areas, created_at, expires_at, used_at, used_by,
+                        cancelled_at
+                 FROM enrolment ORDER BY created_at DESC, id LIMIT $1",
+                &[&(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = r.get(2);
+                let areas: String = r.get(3);
+                Ok(Enrolment {
+                    id: r.get(0),
+                    user: r.get(1),
+                    role: role_from(&role)?,
+                    areas: serde_json::from_str(&areas)?,
+                    created_at: r.get(4),
+                    expires_at: r.get(5),
+                    used_at: r.get(6),
+                    used_by: r.get(7),
+                    cancelled_at: r.get(8),
+                })
+            })
+            .collect()
+    }
+
+    async fn cancel_enrolment(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        Ok(client
+            .execute(
+                "UPDATE enrolment SET cancelled_at = $2
+                 WHERE id = $1 AND used_at IS NULL AND cancelled_at IS NULL",
+                &[&id, &now_ms],
+            )
+            .await?
+            == 1)
+    }
+
+    async fn devices(&self) -> StoreResult<Vec<DeviceRecord>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                "SELECT device_id, user_id, role, areas, token_expires_at, revoked_at, enrolled_at
+                 FROM device ORDER BY enrolled_at DESC, device_id",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceRecord {
+                    device: to_device(r)?,
+                    enrolled_at: r.get(6),
+                    revoked_at: r.get(5),
+                })
+            })
+            .collect()
     }
 
     async fn known_ops(&self, ids: &[String]) -> StoreResult<HashSet<String>> {

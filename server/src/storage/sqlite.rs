@@ -15,6 +15,7 @@ use super::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_sync.sql"),
     include_str!("../../migrations/sqlite/0002_blobs.sql"),
+    include_str!("../../migrations/sqlite/0003_enrolment_list.sql"),
 ];
 
 /// The SQLite storage.
@@ -130,8 +131,8 @@ impl Storage for SqliteStorage {
     async fn create_enrolment(&self, e: NewEnrolment) -> StoreResult<()> {
         blocking(&self.writer, move |c| {
             c.execute(
-                "INSERT INTO enrolment(code_hash, user_id, role, areas, expires_at, token_ttl_ms, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO enrolment(code_hash, user_id, role, areas, expires_at, token_ttl_ms, created_at, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     e.code_hash,
                     e.user,
@@ -139,7 +140,8 @@ impl Storage for SqliteStorage {
                     serde_json::to_string(&e.areas)?,
                     e.expires_at,
                     e.token_ttl_ms,
-                    e.created_at
+                    e.created_at,
+                    e.id
                 ],
             )?;
             Ok(())
@@ -161,19 +163,33 @@ impl Storage for SqliteStorage {
         );
         blocking(&self.writer, move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<(String, String, String, i64, i64, Option<i64>)> = tx
+            type Code = (String, String, String, i64, i64, Option<i64>, Option<i64>);
+            let row: Option<Code> = tx
                 .query_row(
-                    "SELECT user_id, role, areas, expires_at, token_ttl_ms, used_at
+                    "SELECT user_id, role, areas, expires_at, token_ttl_ms, used_at, cancelled_at
                      FROM enrolment WHERE code_hash = ?1",
                     [&code_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let Some((user, role, areas, expires_at, ttl, used_at)) = row else {
+            let Some((user, role, areas, expires_at, ttl, used_at, cancelled_at)) = row else {
                 return Err(StoreError::CodeUnknown);
             };
             if used_at.is_some() {
                 return Err(StoreError::CodeUsed);
+            }
+            if cancelled_at.is_some() {
+                return Err(StoreError::CodeCancelled);
             }
             if expires_at <= now_ms {
                 return Err(StoreError::CodeExpired);
@@ -220,6 +236,85 @@ impl Storage for SqliteStorage {
                 "UPDATE device SET revoked_at = ?2 WHERE device_id = ?1",
                 params![device_id, now_ms],
             )? == 1)
+        })
+        .await
+    }
+
+    async fn enrolments(&self, limit: u32) -> StoreResult<Vec<Enrolment>> {
+        blocking(&self.reader, move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, user_id, role, areas, created_at, expires_at, used_at, used_by,
+                        cancelled_at
+                 FROM enrolment ORDER BY created_at DESC, id LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok((
+                        (
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                        ),
+                        (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?),
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(
+                    |(
+                        (id, user, role, areas),
+                        (created_at, expires_at, used_at, used_by, cancelled_at),
+                    )| {
+                        Ok(Enrolment {
+                            id,
+                            user,
+                            role: role_from(&role)?,
+                            areas: serde_json::from_str(&areas)?,
+                            created_at,
+                            expires_at,
+                            used_at,
+                            used_by,
+                            cancelled_at,
+                        })
+                    },
+                )
+                .collect()
+        })
+        .await
+    }
+
+    async fn cancel_enrolment(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
+        let id = id.to_string();
+        blocking(&self.writer, move |c| {
+            Ok(c.execute(
+                "UPDATE enrolment SET cancelled_at = ?2
+                 WHERE id = ?1 AND used_at IS NULL AND cancelled_at IS NULL",
+                params![id, now_ms],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn devices(&self) -> StoreResult<Vec<DeviceRecord>> {
+        blocking(&self.reader, move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, user_id, role, areas, token_expires_at, revoked_at, enrolled_at
+                 FROM device ORDER BY enrolled_at DESC, device_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((device_row(r)?, r.get::<_, i64>(6)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(row, enrolled_at)| {
+                    let revoked_at = row.5;
+                    Ok(DeviceRecord {
+                        device: to_device(row)?,
+                        enrolled_at,
+                        revoked_at,
+                    })
+                })
+                .collect()
         })
         .await
     }

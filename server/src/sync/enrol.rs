@@ -89,6 +89,10 @@ pub async fn create_code(store: &dyn Storage, r: &CodeRequest, now_ms: i64) -> S
         .collect();
     store
         .create_enrolment(NewEnrolment {
+            id: random_bytes::<16>()?
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             code_hash: hash(&code),
             user: r.user.clone(),
             role: r.role,

@@ -37,6 +37,8 @@ const DELIVERIES: &[&str] = &[
 ];
 /// Which resident a pass stands for: stays with the station.
 const PASS_SUBJECTS: &[&str] = &["pass_subject"];
+/// The station's stock: the station's, not an area's.
+const STOCK: &[&str] = &["stock_move"];
 
 /// Entities that belong to the whole station rather than to an area.
 pub fn station_wide(entity: &str) -> bool {
@@ -44,7 +46,7 @@ pub fn station_wide(entity: &str) -> bool {
         || TRUST.contains(&entity)
         || SITE.contains(&entity)
         || PASS_SUBJECTS.contains(&entity)
-        || entity == "stock_move"
+        || STOCK.contains(&entity)
 }
 
 /// Whether `role` may write `entity`.
@@ -159,6 +161,7 @@ pub fn place(op: &Op) -> Place {
             by("area_id", "area").or_else(|| by("household_id", "household"))
         }
         "resident" => by("household_id", "household"),
+        // Deliveries live where their household does, a package's steps where it does.
         "delivery_request" | "delivery_package" => {
             by("area_id", "area").or_else(|| by("household_id", "household"))
         }
