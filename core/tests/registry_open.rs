@@ -293,3 +293,26 @@ fn a_copy_taken_while_the_store_is_open_opens_with_its_key_and_only_with_it() {
     let err = doorstep_core::store::open_read_only(&dir.path().join("none.db"), &KEY).unwrap_err();
     assert!(err.to_string().contains("no file"), "{err}");
 }
+
+#[test]
+fn a_store_written_with_the_openssl_page_cipher_opens_and_reads() {
+    // Written by an earlier build whose SQLCipher used OpenSSL; the page format is the
+    // same, so the store opens with today's cipher and its data reads back.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/made-with-openssl.db"),
+        &path,
+    )
+    .unwrap();
+    let d = Doorstep::open(&path, &[0x5a; 32]).unwrap();
+    let areas = d.areas().unwrap();
+    assert_eq!(areas.len(), 4, "{areas:?}");
+    assert!(areas
+        .iter()
+        .any(|a| a.path == "武昌区/中南路街道/丽岛社区/第1网格"));
+    assert!(d.check_integrity().unwrap().is_empty());
+    drop(d);
+    let wrong = Doorstep::open(&path, &[0x5b; 32]).err().unwrap();
+    assert!(matches!(wrong, Error::WrongKey(_)), "{wrong:?}");
+}

@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::error::{Error, Result};
 
 mod checkpoint;
+mod cipher;
 pub use checkpoint::Checkpointer;
 
 /// Bytes in a store key; the apps keep it in the Android Keystore or iOS Keychain.
@@ -378,6 +379,9 @@ pub fn open_in_memory() -> Result<Connection> {
 
 /// Gives a fresh connection its key and the cipher settings every Doorstep file uses.
 fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
+    if !cipher::linked() {
+        return Err(Error::invalid("the page cipher is missing from this build"));
+    }
     // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
     conn.pragma_update(None, "cipher_log_level", "NONE")?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
