@@ -226,6 +226,9 @@ pub fn overview(
 pub fn prepare_station(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS station_resident_tags ON resident(_deleted, tags);
+         CREATE INDEX IF NOT EXISTS station_household_area ON household(area_id, _deleted);
+         CREATE INDEX IF NOT EXISTS station_resident_household
+             ON resident(household_id, _deleted, tags);
          CREATE INDEX IF NOT EXISTS station_visit_finished
              ON visit(finished_at, area_id, supersedes, _deleted);
          CREATE INDEX IF NOT EXISTS station_referral_open
