@@ -121,7 +121,10 @@ pub fn overview(
         None => "SELECT tags, count(*) FROM resident WHERE _deleted = 0 AND ?1 IS NULL
                  GROUP BY tags"
             .to_string(),
-        Some(_) => "SELECT r.tags, count(*) FROM household h JOIN resident r
+        // CROSS JOIN keeps households the outer loop whatever the statistics say: an
+        // area's households, then each one's residents from a covering index. (With the
+        // order left to the planner, the bench's street of 50,000 residents took 2 s.)
+        Some(_) => "SELECT r.tags, count(*) FROM household h CROSS JOIN resident r
                       ON r.household_id = h.id
                     WHERE h.area_id IN (SELECT value FROM json_each(?1))
                       AND h._deleted = 0 AND r._deleted = 0
