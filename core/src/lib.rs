@@ -283,9 +283,12 @@ impl Doorstep {
     pub fn import_csv(&self, bytes: &[u8]) -> Result<ImportReport> {
         // A large sheet touches tens of MB of pages in one transaction; a cache that holds
         // them keeps pages from spilling to the WAL and being encrypted twice.
-        self.read(|c| store::set_cache_mib(c, IMPORT_CACHE_MIB))?;
+        // The cache goes back to its size before, which a station sets larger than a
+        // phone's.
+        let before = self.read(store::cache_mib)?;
+        self.read(|c| store::set_cache_mib(c, IMPORT_CACHE_MIB.max(before)))?;
         let report = self.write(|w| import::import_csv(w, bytes));
-        self.read(|c| store::set_cache_mib(c, store::CACHE_MIB))?;
+        self.read(|c| store::set_cache_mib(c, before))?;
         report
     }
 

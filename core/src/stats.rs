@@ -121,7 +121,10 @@ pub fn overview(
         None => "SELECT tags, count(*) FROM resident WHERE _deleted = 0 AND ?1 IS NULL
                  GROUP BY tags"
             .to_string(),
-        Some(_) => "SELECT r.tags, count(*) FROM household h JOIN resident r
+        // CROSS JOIN keeps households the outer loop whatever the statistics say: an
+        // area's households, then each one's residents from a covering index. (With the
+        // order left to the planner, the bench's street of 50,000 residents took 2 s.)
+        Some(_) => "SELECT r.tags, count(*) FROM household h CROSS JOIN resident r
                       ON r.household_id = h.id
                     WHERE h.area_id IN (SELECT value FROM json_each(?1))
                       AND h._deleted = 0 AND r._deleted = 0
@@ -165,10 +168,12 @@ pub fn overview(
     };
     let visits_today = visits_between(today)?;
     let visits_week = visits_between(week)?;
+    // From the counts the station's triggers keep (see `prepare_station`): a few rows
+    // per area, where the needs themselves are a row each.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT category, urgency, count(*) FROM need
-         WHERE _deleted = 0 AND status IN ('open', 'in_progress'){va}
-         GROUP BY category, urgency ORDER BY category, urgency",
+        "SELECT category, urgency, sum(n) FROM station_needs_open
+         WHERE 1{va}
+         GROUP BY category, urgency HAVING sum(n) > 0 ORDER BY category, urgency",
         va = va1
     ))?;
     let open_needs = stmt
@@ -188,10 +193,11 @@ pub fn overview(
         params![areas],
         |r| r.get::<_, i64>(0).map(|n| n as u64),
     )?;
+    // Counted by minute, so the hour of any whole-minute offset is exact.
     let mut stmt = conn.prepare_cached(
-        "SELECT site, ((at + ?2) % 86400000) / 3600000 AS hour, count(*) FROM check_in
-         WHERE _deleted = 0 AND day = ?1 AND outcome IN ('admitted', 'priority')
-         GROUP BY site, hour ORDER BY site, hour",
+        "SELECT site, ((minute * 60000 + ?2) % 86400000) / 3600000 AS hour, sum(n)
+         FROM station_check_ins_by_minute WHERE day = ?1
+         GROUP BY site, hour HAVING sum(n) > 0 ORDER BY site, hour",
     )?;
     let check_ins_by_hour = stmt
         .query_map(params![day, utc_offset_minutes as i64 * 60_000], |r| {
@@ -214,21 +220,138 @@ pub fn overview(
     })
 }
 
-/// Makes the indexes the station's figures read by. Only the station's store needs
-/// them (phones never ask for these figures), so they are made there at open rather
-/// than in a migration every phone would run.
+/// Makes the indexes the station's figures read by, and the counts they read instead of
+/// rows (open needs by area, category and urgency; admitted check-ins by day, site and
+/// minute), kept by triggers in the same transaction as every write, local or synced, so
+/// they are always exact. Only the station's store needs them (phones never ask for these
+/// figures), so they are made there at open rather than in a migration every phone would
+/// run. The counts are built from the rows when missing or incomplete.
 pub fn prepare_station(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS station_resident_tags ON resident(_deleted, tags);
-         CREATE INDEX IF NOT EXISTS station_need_open
-             ON need(status, area_id, category, urgency, _deleted);
+         CREATE INDEX IF NOT EXISTS station_household_area ON household(area_id, _deleted);
+         CREATE INDEX IF NOT EXISTS station_resident_household
+             ON resident(household_id, _deleted, tags);
          CREATE INDEX IF NOT EXISTS station_visit_finished
              ON visit(finished_at, area_id, supersedes, _deleted);
+         CREATE INDEX IF NOT EXISTS station_referral_open
+             ON referral(status, area_id, _deleted);
+         DROP INDEX IF EXISTS station_need_open;
          CREATE INDEX IF NOT EXISTS station_check_in_day
              ON check_in(day, outcome, site, at, lane, _deleted);",
     )?;
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let in_place: i64 = tx.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
+         AND name IN (SELECT value FROM json_each(?1))",
+        [serde_json::to_string(&STATION_TRIGGERS).expect("strings serialise")],
+        |r| r.get(0),
+    )?;
+    if in_place != STATION_TRIGGERS.len() as i64
+        || crate::store::meta_get(&tx, "station_counts")?.as_deref() != Some(STATION_COUNTS_VERSION)
+    {
+        tx.execute_batch(STATION_COUNTS)?;
+        crate::store::meta_set(&tx, "station_counts", STATION_COUNTS_VERSION)?;
+    }
+    tx.commit()?;
     Ok(())
 }
+
+/// Bumped whenever `STATION_COUNTS` changes, so stores made before rebuild their counts.
+const STATION_COUNTS_VERSION: &str = "1";
+
+/// The triggers `STATION_COUNTS` makes: with one missing (a table made anew by a
+/// migration loses its triggers) the counts are rebuilt.
+const STATION_TRIGGERS: [&str; 6] = [
+    "station_need_insert",
+    "station_need_update",
+    "station_need_delete",
+    "station_check_in_insert",
+    "station_check_in_update",
+    "station_check_in_delete",
+];
+
+/// The station's counts and their triggers, made afresh and filled from the rows.
+/// Absent keys are stored as '' (a primary key cannot hold NULL): a need without an area
+/// counts for the station but for no area, as when counted row by row.
+const STATION_COUNTS: &str = "
+    DROP TRIGGER IF EXISTS station_need_insert;
+    DROP TRIGGER IF EXISTS station_need_update;
+    DROP TRIGGER IF EXISTS station_need_delete;
+    DROP TRIGGER IF EXISTS station_check_in_insert;
+    DROP TRIGGER IF EXISTS station_check_in_update;
+    DROP TRIGGER IF EXISTS station_check_in_delete;
+    DROP TABLE IF EXISTS station_needs_open;
+    DROP TABLE IF EXISTS station_check_ins_by_minute;
+    CREATE TABLE station_needs_open (
+        area_id  TEXT NOT NULL,
+        category TEXT NOT NULL,
+        urgency  TEXT NOT NULL,
+        n        INTEGER NOT NULL,
+        PRIMARY KEY (area_id, category, urgency)
+    ) WITHOUT ROWID;
+    INSERT INTO station_needs_open(area_id, category, urgency, n)
+        SELECT coalesce(area_id, ''), coalesce(category, ''), coalesce(urgency, ''), count(*)
+        FROM need WHERE _deleted = 0 AND status IN ('open', 'in_progress')
+        GROUP BY 1, 2, 3;
+    CREATE TRIGGER station_need_insert AFTER INSERT ON need
+    WHEN NEW._deleted = 0 AND NEW.status IN ('open', 'in_progress') BEGIN
+        INSERT INTO station_needs_open(area_id, category, urgency, n)
+        VALUES (coalesce(NEW.area_id, ''), coalesce(NEW.category, ''),
+                coalesce(NEW.urgency, ''), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER station_need_update
+    AFTER UPDATE OF area_id, category, urgency, status, _deleted ON need BEGIN
+        UPDATE station_needs_open SET n = n - 1
+        WHERE OLD._deleted = 0 AND OLD.status IN ('open', 'in_progress')
+          AND area_id = coalesce(OLD.area_id, '') AND category = coalesce(OLD.category, '')
+          AND urgency = coalesce(OLD.urgency, '');
+        INSERT INTO station_needs_open(area_id, category, urgency, n)
+        SELECT coalesce(NEW.area_id, ''), coalesce(NEW.category, ''),
+               coalesce(NEW.urgency, ''), 1
+        WHERE NEW._deleted = 0 AND NEW.status IN ('open', 'in_progress')
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER station_need_delete AFTER DELETE ON need
+    WHEN OLD._deleted = 0 AND OLD.status IN ('open', 'in_progress') BEGIN
+        UPDATE station_needs_open SET n = n - 1
+        WHERE area_id = coalesce(OLD.area_id, '') AND category = coalesce(OLD.category, '')
+          AND urgency = coalesce(OLD.urgency, '');
+    END;
+    CREATE TABLE station_check_ins_by_minute (
+        day    TEXT NOT NULL,
+        site   TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        n      INTEGER NOT NULL,
+        PRIMARY KEY (day, site, minute)
+    ) WITHOUT ROWID;
+    INSERT INTO station_check_ins_by_minute(day, site, minute, n)
+        SELECT day, site, at / 60000, count(*) FROM check_in
+        WHERE _deleted = 0 AND outcome IN ('admitted', 'priority')
+        GROUP BY 1, 2, 3;
+    CREATE TRIGGER station_check_in_insert AFTER INSERT ON check_in
+    WHEN NEW._deleted = 0 AND NEW.outcome IN ('admitted', 'priority') BEGIN
+        INSERT INTO station_check_ins_by_minute(day, site, minute, n)
+        VALUES (NEW.day, NEW.site, NEW.at / 60000, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER station_check_in_update
+    AFTER UPDATE OF day, site, at, outcome, _deleted ON check_in BEGIN
+        UPDATE station_check_ins_by_minute SET n = n - 1
+        WHERE OLD._deleted = 0 AND OLD.outcome IN ('admitted', 'priority')
+          AND day = OLD.day AND site = OLD.site AND minute = OLD.at / 60000;
+        INSERT INTO station_check_ins_by_minute(day, site, minute, n)
+        SELECT NEW.day, NEW.site, NEW.at / 60000, 1
+        WHERE NEW._deleted = 0 AND NEW.outcome IN ('admitted', 'priority')
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER station_check_in_delete AFTER DELETE ON check_in
+    WHEN OLD._deleted = 0 AND OLD.outcome IN ('admitted', 'priority') BEGIN
+        UPDATE station_check_ins_by_minute SET n = n - 1
+        WHERE day = OLD.day AND site = OLD.site AND minute = OLD.at / 60000;
+    END;
+";
 
 /// Scans on a day per site and lane (every outcome counted under its lane).
 pub fn lane_counts(conn: &Connection, day: &str) -> Result<Vec<LaneCount>> {
@@ -705,4 +828,265 @@ pub fn devices_seen(conn: &Connection) -> Result<Vec<DeviceSeen>> {
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::registry::{Area, NewHousehold, NewResident, Sex};
+    use crate::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
+    use crate::{Clock, Doorstep, ManualClock};
+
+    /// 2026-11-23 08:00 UTC, 16:00 in China.
+    const NOW: i64 = 1_795_420_800_000;
+    const HOUR: i64 = 3_600_000;
+    const OFFSET: i32 = 480;
+
+    fn open(dir: &tempfile::TempDir, name: &str, clock: &Arc<ManualClock>) -> Doorstep {
+        Doorstep::open_with_clock(dir.path().join(name), &[5; 32], clock.clone()).unwrap()
+    }
+
+    /// Open needs and today's check-ins by hour counted row by row, as the overview did
+    /// before it kept counts.
+    fn counted(
+        conn: &Connection,
+        area_id: Option<&str>,
+        now: i64,
+        offset: i32,
+    ) -> (Vec<NeedCount>, Vec<SiteHour>) {
+        let areas = areas_under(conn, area_id).unwrap();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT category, urgency, count(*) FROM need
+                 WHERE _deleted = 0 AND status IN ('open', 'in_progress'){}
+                 GROUP BY category, urgency ORDER BY category, urgency",
+                area_clause(&areas, "area_id", 1)
+            ))
+            .unwrap();
+        let needs = stmt
+            .query_map(params![areas], |r| {
+                Ok(NeedCount {
+                    category: r.get(0)?,
+                    urgency: r.get(1)?,
+                    count: r.get::<_, i64>(2)? as u64,
+                })
+            })
+            .unwrap()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .unwrap();
+        let (day, _) = day_bounds(now, offset);
+        let mut stmt = conn
+            .prepare(
+                "SELECT site, ((at + ?2) % 86400000) / 3600000 AS hour, count(*) FROM check_in
+                 WHERE _deleted = 0 AND day = ?1 AND outcome IN ('admitted', 'priority')
+                 GROUP BY site, hour ORDER BY site, hour",
+            )
+            .unwrap();
+        let hours = stmt
+            .query_map(params![day, offset as i64 * 60_000], |r| {
+                Ok(SiteHour {
+                    site: r.get(0)?,
+                    hour: r.get(1)?,
+                    count: r.get::<_, i64>(2)? as u64,
+                })
+            })
+            .unwrap()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .unwrap();
+        (needs, hours)
+    }
+
+    /// The overview's counts equal those counted row by row, for the station, each area
+    /// and another offset (whose hours split differently).
+    fn assert_exact(d: &Doorstep, areas: &[&Area], now: i64) {
+        d.read(|c| {
+            let mut scopes: Vec<Option<&str>> = vec![None];
+            scopes.extend(areas.iter().map(|a| Some(a.id.as_str())));
+            for scope in scopes {
+                for offset in [OFFSET, 330] {
+                    let o = overview(c, scope, now, offset)?;
+                    let (needs, hours) = counted(c, scope, now, offset);
+                    assert_eq!(o.open_needs, needs, "needs of {scope:?}");
+                    assert_eq!(o.check_ins_by_hour, hours, "check-ins, offset {offset}");
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Households and residents in two grids, a need for each resident (some moved on),
+    /// passes, and scans at two sites over a few hours, duplicates among them.
+    fn fill(d: &Doorstep, clock: &ManualClock, grids: &[&Area], round: usize) {
+        let mut passes = Vec::new();
+        let mut needs = Vec::new();
+        for (g, grid) in grids.iter().enumerate() {
+            for i in 0..6 {
+                let h = d
+                    .create_household(&NewHousehold {
+                        area_id: grid.id.clone(),
+                        address: format!("{round}-{g}-{i}号"),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                let r = d
+                    .create_resident(&NewResident {
+                        household_id: h.id.clone(),
+                        name: format!("居民{round}{g}{i}"),
+                        sex: Sex::Female,
+                        birth_year: Some(1950),
+                        ..Default::default()
+                    })
+                    .unwrap();
+                let need = d
+                    .raise_need(&NewNeed {
+                        subject: Subject {
+                            household_id: None,
+                            resident_id: Some(r.id.clone()),
+                        },
+                        category: [NeedCategory::FoodStaples, NeedCategory::Medicine][i % 2],
+                        urgency: [Urgency::Normal, Urgency::High, Urgency::Critical][i % 3],
+                        details: None,
+                        drug: None,
+                        days_left: None,
+                        visit_id: None,
+                    })
+                    .unwrap();
+                needs.push(need.id);
+                passes.push(
+                    d.issue_pass(&r.id, NOW - 48 * HOUR, NOW + 48 * HOUR)
+                        .unwrap(),
+                );
+            }
+        }
+        for (i, id) in needs.iter().enumerate() {
+            if i % 3 > 0 {
+                d.set_need_status(id, NeedStatus::InProgress, None).unwrap();
+            }
+            if i % 3 == 2 {
+                d.set_need_status(id, NeedStatus::Resolved, None).unwrap();
+            }
+        }
+        for (i, p) in passes.iter().enumerate() {
+            clock.advance(17 * 60_000);
+            let site = ["丽岛核酸点", "紫阳核酸点"][i % 2];
+            d.scan(&p.text, site, "1").unwrap();
+            if i % 4 == 0 {
+                // The same pass again at the same site: a duplicate, not counted.
+                d.scan(&p.text, site, "2").unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn counts_stay_exact_under_local_writes_and_raw_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        // 05:00 in China: the scans run past 06:00 and 07:00.
+        let clock = Arc::new(ManualClock::new(NOW - 11 * HOUR));
+        let d = open(&dir, "station.db", &clock);
+        d.new_signing_key().unwrap();
+        let g1 = d.ensure_area("武昌区/中南路街道/丽岛社区/第1网格").unwrap();
+        let g2 = d.ensure_area("武昌区/中南路街道/紫阳社区/第1网格").unwrap();
+        let street = d.ensure_area("武昌区/中南路街道").unwrap();
+        let areas = [&g1, &g2, &street];
+        // Rows from before the counts existed are counted when they are made.
+        fill(&d, &clock, &[&g1, &g2], 0);
+        d.read(prepare_station).unwrap();
+        assert_exact(&d, &areas, clock.now_ms());
+        let o = d
+            .read(|c| overview(c, None, clock.now_ms(), OFFSET))
+            .unwrap();
+        assert!(o.open_needs.iter().map(|n| n.count).sum::<u64>() > 0);
+        assert!(o.check_ins_by_hour.len() > 2, "{:?}", o.check_ins_by_hour);
+        // Then every write keeps them.
+        fill(&d, &clock, &[&g1, &g2], 1);
+        assert_exact(&d, &areas, clock.now_ms());
+        // Changes no write path makes today still count: a need moved to another area,
+        // a need and a check-in tombstoned, a check-in's outcome changed, rows deleted.
+        d.read(|c| {
+            c.execute_batch(&format!(
+                "UPDATE need SET area_id = '{}' WHERE rowid IN
+                     (SELECT rowid FROM need WHERE status = 'open' LIMIT 2);
+                 UPDATE need SET _deleted = 1 WHERE rowid IN
+                     (SELECT rowid FROM need WHERE status = 'in_progress' LIMIT 1);
+                 UPDATE need SET urgency = 'low' WHERE rowid IN
+                     (SELECT rowid FROM need WHERE status = 'open' LIMIT 1 OFFSET 3);
+                 DELETE FROM need WHERE rowid IN
+                     (SELECT rowid FROM need WHERE status = 'open' LIMIT 1 OFFSET 4);
+                 UPDATE check_in SET _deleted = 1 WHERE id IN
+                     (SELECT id FROM check_in WHERE outcome = 'admitted' LIMIT 2);
+                 UPDATE check_in SET outcome = 'revoked' WHERE id IN
+                     (SELECT id FROM check_in WHERE outcome = 'admitted' AND _deleted = 0 LIMIT 1);
+                 UPDATE check_in SET at = at + 3600000 WHERE id IN
+                     (SELECT id FROM check_in WHERE outcome = 'admitted' AND _deleted = 0 LIMIT 1);
+                 DELETE FROM check_in WHERE id IN
+                     (SELECT id FROM check_in WHERE outcome = 'admitted' AND _deleted = 0 LIMIT 1);",
+                g2.id
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+        assert_exact(&d, &areas, clock.now_ms());
+        // Opening again keeps the counts as they are.
+        d.read(prepare_station).unwrap();
+        assert_exact(&d, &areas, clock.now_ms());
+    }
+
+    #[test]
+    fn counts_follow_ops_applied_from_other_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(NOW - 11 * HOUR));
+        let phone = open(&dir, "phone.db", &clock);
+        let station = open(&dir, "station.db", &clock);
+        station.read(prepare_station).unwrap();
+        phone.new_signing_key().unwrap();
+        let g1 = phone
+            .ensure_area("武昌区/中南路街道/丽岛社区/第1网格")
+            .unwrap();
+        let g2 = phone
+            .ensure_area("武昌区/中南路街道/紫阳社区/第1网格")
+            .unwrap();
+        let mut sent = 0;
+        for round in 0..2 {
+            fill(&phone, &clock, &[&g1, &g2], round);
+            let ops = phone.pending_ops(100_000).unwrap();
+            station.apply_remote(&ops[sent..]).unwrap();
+            // Applying a batch twice changes nothing.
+            station.apply_remote(&ops[sent..]).unwrap();
+            sent = ops.len();
+            assert_exact(&station, &[&g1, &g2], clock.now_ms());
+            let phone_view = phone.read(|c| Ok(counted(c, None, clock.now_ms(), OFFSET)));
+            let station_view = station.read(|c| overview(c, None, clock.now_ms(), OFFSET));
+            let (needs, hours) = phone_view.unwrap();
+            let o = station_view.unwrap();
+            assert_eq!((o.open_needs, o.check_ins_by_hour), (needs, hours));
+        }
+    }
+
+    #[test]
+    fn counts_are_rebuilt_when_a_trigger_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(NOW - 11 * HOUR));
+        let d = open(&dir, "station.db", &clock);
+        d.new_signing_key().unwrap();
+        let g1 = d.ensure_area("武昌区/中南路街道/丽岛社区/第1网格").unwrap();
+        d.read(prepare_station).unwrap();
+        // As if a migration had made the check-in table anew: its triggers are gone and
+        // the scans after it were not counted.
+        d.read(|c| Ok(c.execute_batch("DROP TRIGGER station_check_in_insert")?))
+            .unwrap();
+        fill(&d, &clock, &[&g1], 0);
+        let stale = d
+            .read(|c| overview(c, None, clock.now_ms(), OFFSET))
+            .unwrap();
+        assert!(stale.check_ins_by_hour.is_empty());
+        d.read(prepare_station).unwrap();
+        assert_exact(&d, &[&g1], clock.now_ms());
+        let o = d
+            .read(|c| overview(c, None, clock.now_ms(), OFFSET))
+            .unwrap();
+        assert!(!o.check_ins_by_hour.is_empty());
+    }
 }

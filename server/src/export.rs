@@ -131,7 +131,12 @@ pub fn xlsx(t: &LedgerTable, sheet: &str, progress: &dyn Fn(u64)) -> StationResu
     use rust_xlsxwriter::{Format as Fmt, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| StationError::Io(format!("xlsx: {e}"));
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
+    // Rows go out as they are written, with their strings inline, rather than held as a
+    // map of cells and a shared-string table until the end; and a lighter compression
+    // (level 3 of 9): together they wrote 100,000 rows in a third of the time, for a
+    // file a fifth larger. The cells read the same.
+    wb.set_zip_compression_level(3);
+    let ws = wb.add_worksheet_with_constant_memory().map_err(err)?;
     ws.set_name(sheet).map_err(err)?;
     let bold = Fmt::new().set_bold();
     for (c, h) in heads(t).iter().enumerate() {

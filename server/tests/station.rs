@@ -6,9 +6,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use doorstep_core::stats::{self, LedgerKind};
+use doorstep_core::sync::Role;
+use doorstep_core::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
 use doorstep_server::station::{self, Station};
-use doorstep_server::{demo, storage, AppState};
+use doorstep_server::sync::enrol::{self, CodeRequest};
+use doorstep_server::{demo, export, storage, AppState};
 use rusqlite::Connection;
+
+mod common;
+use common::Backend;
 
 const DAY_MS: i64 = 86_400_000;
 const ADMIN: (&str, &str) = ("admin", "correct horse");
@@ -1097,4 +1104,275 @@ async fn the_devices_page_lists_codes_issued_and_cancels_one_not_used() {
         "revoked"
     );
     assert!(phone.sync(None).await.is_err());
+}
+
+/// The cells of an XLSX's first sheet by row, as text (inline strings, as the exports
+/// write them; a shared-string cell fails the test).
+fn xlsx_cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .expect("a first sheet")
+        .read_to_string(&mut xml)
+        .unwrap();
+    let unescape = |t: &str| {
+        t.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for cell in xml.split("<c r=\"").skip(1) {
+        let reference = &cell[..cell.find('"').unwrap()];
+        let letters: String = reference
+            .chars()
+            .take_while(char::is_ascii_uppercase)
+            .collect();
+        let col = letters
+            .bytes()
+            .fold(0usize, |n, b| n * 26 + (b - b'A' + 1) as usize)
+            - 1;
+        let row: usize = reference[letters.len()..].parse::<usize>().unwrap() - 1;
+        let head = &cell[..cell.find('>').unwrap()];
+        assert!(!head.contains("t=\"s\""), "shared string in {reference}");
+        let end = cell.find("</c>").unwrap_or(0);
+        let body = &cell[..end];
+        let text = match body.find("<t") {
+            Some(at) => {
+                let from = at + body[at..].find('>').unwrap() + 1;
+                unescape(&body[from..from + body[from..].find("</t>").unwrap()])
+            }
+            None => String::new(),
+        };
+        if rows.len() <= row {
+            rows.resize(row + 1, Vec::new());
+        }
+        if rows[row].len() <= col {
+            rows[row].resize(col + 1, String::new());
+        }
+        rows[row][col] = text;
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn xlsx_exports_hold_the_cells_of_the_csv_exports() {
+    let data = fixture();
+    let st = Station::open(data).expect("station");
+    for kind in LedgerKind::ALL {
+        let table = export::table(&st, kind, None, "2000-01-01", "2100-01-01", false).unwrap();
+        assert!(!table.rows.is_empty(), "{kind:?}");
+        let csv = export::csv(&table).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&csv[3..]);
+        let want: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let mut got = xlsx_cells(&export::xlsx(&table, kind.code(), &|_| {}).unwrap());
+        // A sheet leaves empty cells out; the CSV has every column.
+        for row in &mut got {
+            row.resize(table.columns.len(), String::new());
+        }
+        assert_eq!(got.len(), table.rows.len() + 1, "{kind:?}: heads and rows");
+        assert_eq!(got, want, "{kind:?}");
+    }
+}
+
+/// Open needs by (category, urgency) and today's admitted check-ins by (site, hour).
+type Figures = (Vec<(String, String, u64)>, Vec<(String, u32, u64)>);
+
+/// Open needs and today's admitted check-ins per site and hour, counted from the rows.
+fn counted_figures(c: &Connection, now: i64) -> Figures {
+    let needs = c
+        .prepare(
+            "SELECT category, urgency, count(*) FROM need
+             WHERE _deleted = 0 AND status IN ('open', 'in_progress')
+             GROUP BY category, urgency ORDER BY category, urgency",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let day = chrono::DateTime::from_timestamp_millis(now + 480 * 60_000)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut by_hour: std::collections::BTreeMap<(String, u32), u64> = Default::default();
+    let mut stmt = c
+        .prepare(
+            "SELECT site, at FROM check_in
+             WHERE _deleted = 0 AND day = ?1 AND outcome IN ('admitted', 'priority')",
+        )
+        .unwrap();
+    for row in stmt
+        .query_map([&day], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap()
+    {
+        let (site, at) = row.unwrap();
+        let hour = ((at + 480 * 60_000) % DAY_MS / 3_600_000) as u32;
+        *by_hour.entry((site, hour)).or_default() += 1;
+    }
+    let hours = by_hour.into_iter().map(|((s, h), n)| (s, h, n)).collect();
+    (needs, hours)
+}
+
+/// The station's overview figures, as the counts it keeps give them.
+fn overview_figures(st: &Station, now: i64) -> Figures {
+    let o = st
+        .core
+        .read(|c| stats::overview(c, None, now, station::UTC_OFFSET_MINUTES))
+        .unwrap();
+    (
+        o.open_needs
+            .into_iter()
+            .map(|n| (n.category, n.urgency, n.count))
+            .collect(),
+        o.check_ins_by_hour
+            .into_iter()
+            .map(|h| (h.site, h.hour, h.count))
+            .collect(),
+    )
+}
+
+/// A phone pushes needs and scans through the server (on SQLite or PostgreSQL), the
+/// station pulls them, and its overview counts equal counts of its rows; again after more
+/// ops arrive (needs moved on, more scans).
+async fn overview_counts_follow_ops_synced_through_the_server(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let database = common::fresh_database(backend, &dir).await;
+    let store = common::open_storage(&dir, &database).await;
+    let st = Arc::new(Station::open(&dir.path().join("station")).expect("station"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(station::serve_on(
+        listener,
+        AppState::new(store.clone()),
+        st.clone(),
+        std::future::pending(),
+    ));
+    st.enrol_self(store.as_ref(), &url).await.unwrap();
+    let phone = doorstep_core::Doorstep::open(dir.path().join("phone.db"), &[9u8; 32]).unwrap();
+    let code = enrol::create_code(
+        store.as_ref(),
+        &CodeRequest {
+            user: "lead".into(),
+            role: Role::StationAdmin,
+            areas: vec![],
+            code_ttl_ms: 60_000,
+            token_ttl_ms: DAY_MS,
+        },
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    phone.enrol(&url, &code).await.unwrap();
+    phone.new_signing_key().unwrap();
+    let grid = phone.ensure_area(common::GRID1).unwrap();
+    let mut needs = Vec::new();
+    let mut passes = Vec::new();
+    for i in 0..12 {
+        let h = phone
+            .create_household(&doorstep_core::registry::NewHousehold {
+                area_id: grid.id.clone(),
+                address: format!("{i}号"),
+                ..Default::default()
+            })
+            .unwrap();
+        let r = phone
+            .create_resident(&doorstep_core::registry::NewResident {
+                household_id: h.id.clone(),
+                name: format!("居民{i}"),
+                sex: doorstep_core::registry::Sex::Male,
+                birth_year: Some(1960),
+                ..Default::default()
+            })
+            .unwrap();
+        needs.push(
+            phone
+                .raise_need(&NewNeed {
+                    subject: Subject {
+                        household_id: None,
+                        resident_id: Some(r.id.clone()),
+                    },
+                    category: [NeedCategory::FoodStaples, NeedCategory::Psychological][i % 2],
+                    urgency: [Urgency::Normal, Urgency::High, Urgency::Critical][i % 3],
+                    details: None,
+                    drug: None,
+                    days_left: None,
+                    visit_id: None,
+                })
+                .unwrap()
+                .id,
+        );
+        passes.push(
+            phone
+                .issue_pass(&r.id, now_ms() - DAY_MS, now_ms() + DAY_MS)
+                .unwrap()
+                .text,
+        );
+    }
+    for (i, p) in passes.iter().enumerate() {
+        phone.scan(p, "丽岛核酸点", "1").unwrap();
+        if i % 3 == 0 {
+            // A duplicate, which the figures leave out.
+            phone.scan(p, "丽岛核酸点", "2").unwrap();
+        }
+    }
+    phone.sync(None).await.unwrap();
+    st.catch_up().await.unwrap();
+    let now = now_ms();
+    let first = overview_figures(&st, now);
+    assert_eq!(
+        first,
+        st.core.read(|c| Ok(counted_figures(c, now))).unwrap()
+    );
+    assert_eq!(first.0.iter().map(|n| n.2).sum::<u64>(), 12);
+    assert_eq!(first.1.iter().map(|h| h.2).sum::<u64>(), 12);
+    // More ops: needs move on, scans at a second site.
+    for (i, id) in needs.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        phone
+            .set_need_status(id, NeedStatus::InProgress, None)
+            .unwrap();
+        if i % 4 == 0 {
+            phone
+                .set_need_status(id, NeedStatus::Resolved, None)
+                .unwrap();
+        }
+    }
+    for p in passes.iter().take(5) {
+        phone.scan(p, "紫阳核酸点", "1").unwrap();
+    }
+    phone.sync(None).await.unwrap();
+    st.catch_up().await.unwrap();
+    let now = now_ms();
+    let second = overview_figures(&st, now);
+    assert_eq!(
+        second,
+        st.core.read(|c| Ok(counted_figures(c, now))).unwrap()
+    );
+    assert_eq!(second.0.iter().map(|n| n.2).sum::<u64>(), 12 - 3);
+    assert_eq!(second.1.iter().map(|h| h.2).sum::<u64>(), 12 + 5);
+}
+
+mod sqlite {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn overview_counts_follow_ops_synced_through_the_server() {
+        super::overview_counts_follow_ops_synced_through_the_server(super::Backend::Sqlite).await
+    }
+}
+
+mod postgres {
+    #[tokio::test(flavor = "multi_thread")]
+    async fn overview_counts_follow_ops_synced_through_the_server() {
+        super::overview_counts_follow_ops_synced_through_the_server(super::Backend::Postgres).await
+    }
 }

@@ -308,6 +308,24 @@ fn check_report(report: &ImportReport) {
 }
 
 #[test]
+fn csv_import_gives_back_the_page_cache_it_found() {
+    let (_dir, d) = open();
+    assert_eq!(
+        d.read(crate::store::cache_mib).unwrap(),
+        crate::store::CACHE_MIB
+    );
+    d.import_csv(CSV.as_bytes()).unwrap();
+    assert_eq!(
+        d.read(crate::store::cache_mib).unwrap(),
+        crate::store::CACHE_MIB
+    );
+    // A station sets a larger cache than a phone's; an import leaves it so.
+    d.read(|c| crate::store::set_cache_mib(c, 200)).unwrap();
+    d.import_csv(CSV.as_bytes()).unwrap();
+    assert_eq!(d.read(crate::store::cache_mib).unwrap(), 200);
+}
+
+#[test]
 fn csv_import_utf8_with_bom_and_chinese_header() {
     let (_dir, d) = open();
     let mut bytes = b"\xEF\xBB\xBF".to_vec();

@@ -405,6 +405,17 @@ pub fn set_cache_mib(conn: &Connection, mib: i64) -> Result<()> {
     Ok(())
 }
 
+/// The connection's page cache size, in MiB.
+pub fn cache_mib(conn: &Connection) -> Result<i64> {
+    let size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    // Negative sizes are KiB, positive ones pages.
+    Ok(if size < 0 {
+        -size / 1024
+    } else {
+        size * PAGE_SIZE as i64 / (1024 * 1024)
+    })
+}
+
 /// Reads a value from the store's key-value table.
 pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
