@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_deliveries.sql"),
     include_str!("../../migrations/0005_sync.sql"),
     include_str!("../../migrations/0006_blob_download.sql"),
+    include_str!("../../migrations/0007_visit_stale_lookups.sql"),
 ];
 
 /// The schema version this build writes.
