@@ -358,10 +358,9 @@ fn apply_op_watching(
                 n = cols.len() + 2,
                 m = cols.len() + 3,
             );
-            let mut values: Vec<SqlValue> = vec![SqlValue::Text(op.entity_id.clone())];
-            values.extend(op.fields.values().map(sql_value));
-            values.push(SqlValue::Integer(op.hlc.as_i64()));
-            values.push(SqlValue::Text(op.device.clone()));
+            let values = std::iter::once(Bind::Text(&op.entity_id))
+                .chain(op.fields.values().map(Bind::Field))
+                .chain([Bind::Int(op.hlc.as_i64()), Bind::Text(&op.device)]);
             conn.prepare_cached(&sql)?
                 .execute(rusqlite::params_from_iter(values))?;
         }
@@ -448,16 +447,14 @@ fn put(
     mut watch: Option<&mut ConflictWatch>,
 ) -> Result<()> {
     let full = def.fields.iter().all(|f| op.fields.contains_key(*f));
-    let mut values: Vec<SqlValue> = Vec::with_capacity(op.fields.len() + 3);
-    values.push(SqlValue::Text(op.entity_id.clone()));
-    values.extend(op.fields.values().map(sql_value));
-    if full {
-        values.push(SqlValue::Integer(op.hlc.as_i64()));
-        values.push(SqlValue::Text(op.device.clone()));
+    let clock = if full {
+        [Bind::Int(op.hlc.as_i64()), Bind::Text(&op.device)]
     } else {
-        values.push(SqlValue::Integer(0));
-        values.push(SqlValue::Text(String::new()));
-    }
+        [Bind::Int(0), Bind::Text("")]
+    };
+    let values = std::iter::once(Bind::Text(&op.entity_id))
+        .chain(op.fields.values().map(Bind::Field))
+        .chain(clock);
     // Most puts create their row: one insert does it, and only an existing row needs
     // the per-field comparison below.
     let sql = if full {
@@ -630,6 +627,25 @@ fn set_field_clock(conn: &Connection, def: &EntityDef, op: &Op, field: &str) -> 
         op.device
     ])?;
     Ok(())
+}
+
+/// A parameter bound without copying: the hot insert paths bind every field of every op.
+enum Bind<'a> {
+    Text(&'a str),
+    Int(i64),
+    Field(&'a Value),
+}
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Bind::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Bind::Field(Value::String(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Bind::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+            Bind::Field(v) => ToSqlOutput::Owned(sql_value(v)),
+        })
+    }
 }
 
 fn sql_value(v: &Value) -> SqlValue {
