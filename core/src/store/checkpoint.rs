@@ -52,13 +52,17 @@ impl Checkpointer {
             if pages < last {
                 // The log started over, so nothing in it has been copied yet.
                 copied.store(0, Ordering::Relaxed);
+                last = 0;
             }
+            let added = pages - last;
             last = pages;
-            if pages >= CATCH_UP_PAGES {
+            if pages >= CATCH_UP_PAGES && added < THRESHOLD_PAGES {
                 // Writes without a pause never find the log wholly copied when they
                 // begin, so it never starts over and only grows. The thread has copied
                 // most of it; copying the few pages left here lets the next write start
-                // it over. A busy thread means it is copying them already.
+                // it over. A busy thread means it is copying them already. A bulk write
+                // (an import) that adds thousands of pages in one commit leaves them to
+                // the thread instead, as the next small commit catches up what is left.
                 let _ = wal.checkpoint();
             } else if pages - copied.load(Ordering::Relaxed) >= THRESHOLD_PAGES {
                 // A full channel means a nudge is already waiting, which is enough.
