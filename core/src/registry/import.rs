@@ -4,14 +4,14 @@
 //! a bad row is reported (line, column, reason) and every good row is stored. Records get
 //! ids derived from a stable key, so importing the same file twice adds nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::model::*;
 use super::{
     diff_resident, ensure_area, ensure_building, insert_household, insert_resident, store,
     HOUSEHOLD, RESIDENT,
 };
-use crate::clock::stable_id;
+use crate::clock::stable_uuid;
 use crate::error::{Error, Result};
 use crate::log::Writer;
 
@@ -36,6 +36,11 @@ enum Col {
     Phone,
     Tags,
     Notes,
+}
+
+impl Col {
+    /// How many columns there are.
+    const COUNT: usize = Col::Notes as usize + 1;
 }
 
 const HEADERS: &[(Col, &[&str])] = &[
@@ -142,120 +147,116 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
         .headers()
         .map_err(|e| Error::invalid(format!("header row cannot be read: {e}")))?
         .clone();
-    let mut columns: HashMap<Col, usize> = HashMap::new();
+    let mut columns = Columns::default();
     for (i, h) in headers.iter().enumerate() {
         let h = h.trim().to_lowercase();
         if let Some((col, _)) = HEADERS
             .iter()
             .find(|(_, names)| names.contains(&h.as_str()))
         {
-            columns.entry(*col).or_insert(i);
+            columns.0[*col as usize].get_or_insert(i);
         }
     }
-    if !columns.contains_key(&Col::Name) {
+    if columns.get(Col::Name).is_none() {
         return Err(Error::invalid(
             "the header row has no name column (姓名 / name)",
         ));
     }
-    let has_area = columns.contains_key(&Col::Area)
-        || [Col::District, Col::Street, Col::Community, Col::Grid]
-            .iter()
-            .any(|c| columns.contains_key(c));
-    if !has_area || !columns.contains_key(&Col::Address) {
+    let has_area = [
+        Col::Area,
+        Col::District,
+        Col::Street,
+        Col::Community,
+        Col::Grid,
+    ]
+    .iter()
+    .any(|c| columns.get(*c).is_some());
+    if !has_area || columns.get(Col::Address).is_none() {
         return Err(Error::invalid(
             "the header row needs an area column (区域, or 区/街道/社区/网格) and an address column (地址)",
         ));
     }
+    let sheet = Sheet {
+        delimiter,
+        headers,
+        columns,
+        now_ms: w.now_ms(),
+    };
+    let body = reader.position().byte() as usize;
+    let rows = read_rows(&sheet, &text, body)?;
+    drop(text);
 
     let mut report = ImportReport::default();
     let mut area_ids: HashMap<String, String> = HashMap::new();
     let mut building_ids: HashMap<(String, String), String> = HashMap::new();
-    let mut placed: Vec<Placed> = Vec::new();
-    let now = w.now_ms();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.errors.push(RowError {
-                    line,
-                    column: "row".into(),
-                    reason: format!("unreadable row: {e}"),
-                });
+    let mut placed: Vec<Placed> = Vec::with_capacity(rows.len());
+    for read in rows {
+        let (line, row, ids) = match read {
+            Read::Row { line, row, ids } => (line, row, ids),
+            Read::Bad(errors) => {
+                report.errors.extend(errors);
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if record.len() != headers.len() {
-            report.errors.push(RowError {
-                line,
-                column: "row".into(),
-                reason: format!(
-                    "row has {} fields, the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            });
-            continue;
-        }
-        let get = |c: Col| -> &str { columns.get(&c).map(|&i| &record[i]).unwrap_or("") };
-        let header_of = |c: Col| header_of_col(&headers, &columns, c);
-        let row = match parse_row(&get, now) {
-            Ok(r) => r,
-            Err(errs) => {
-                report
-                    .errors
-                    .extend(errs.into_iter().map(|(c, reason)| RowError {
-                        line,
-                        column: header_of(c),
-                        reason,
-                    }));
-                continue;
-            }
-        };
-        match place_row(w, line, row, &mut area_ids, &mut building_ids) {
+        match place_row(w, line, row, ids, &mut area_ids, &mut building_ids) {
             Ok(p) => placed.push(p),
             Err((col, e)) => report.errors.push(RowError {
                 line,
-                column: header_of(col),
+                column: sheet.header_of(col),
                 reason: e.to_string(),
             }),
         }
     }
     // Households, then residents, each stored in id order: the ids are hashes, and a
     // B-tree filled in key order packs its pages instead of splitting them at random. The
-    // sorts are stable, so rows of the same record keep the file's order.
-    let mut fresh = Fresh::at_start(w)?;
+    // sort keys are the ids as numbers, then the row's place, so rows of the same record
+    // keep the file's order.
+    let fresh = Fresh::at_start(w)?;
     let mut failed: HashMap<String, (Col, String)> = HashMap::new();
-    let mut order: Vec<usize> = (0..placed.len()).collect();
-    order.sort_by(|&a, &b| placed[a].household_id.cmp(&placed[b].household_id));
-    let mut previous: Option<&str> = None;
-    for &i in &order {
+    let mut order: Vec<(u128, usize)> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.household_key, i))
+        .collect();
+    order.sort_unstable();
+    let mut previous = None;
+    for &(key, i) in &order {
         let p = &placed[i];
-        if previous == Some(p.household_id.as_str()) {
+        if previous == Some(key) {
             continue;
         }
-        previous = Some(p.household_id.as_str());
+        previous = Some(key);
         if let Err((col, e)) = store_household(w, p, &fresh, &mut report) {
             failed.insert(p.household_id.clone(), (col, e.to_string()));
         }
     }
-    order.sort_by(|&a, &b| placed[a].resident_id.cmp(&placed[b].resident_id));
-    for &i in &order {
+    let mut order: Vec<(u128, usize)> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.resident_key, i))
+        .collect();
+    order.sort_unstable();
+    let mut previous = None;
+    for &(key, i) in &order {
         let p = &placed[i];
-        let result = match failed.get(&p.household_id) {
+        // In id order a resident's rows are neighbours: only a repeat can find its
+        // resident stored when the import began with none.
+        let repeat = previous == Some(key);
+        previous = Some(key);
+        let failure = if failed.is_empty() {
+            None
+        } else {
+            failed.get(&p.household_id)
+        };
+        let result = match failure {
             Some((col, reason)) => Err((*col, reason.clone())),
-            None => {
-                store_resident(w, p, &mut fresh, &mut report).map_err(|(c, e)| (c, e.to_string()))
-            }
+            None => store_resident(w, p, fresh.residents && !repeat, &mut report)
+                .map_err(|(c, e)| (c, e.to_string())),
         };
         if let Err((col, reason)) = result {
             report.errors.push(RowError {
                 line: p.line,
-                column: header_of_col(&headers, &columns, col),
+                column: sheet.header_of(col),
                 reason,
             });
         }
@@ -269,7 +270,6 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
 struct Fresh {
     households: bool,
     residents: bool,
-    residents_seen: HashSet<String>,
 }
 
 impl Fresh {
@@ -285,7 +285,6 @@ impl Fresh {
         Ok(Fresh {
             households: empty("household")?,
             residents: empty("resident")?,
-            residents_seen: HashSet::new(),
         })
     }
 }
@@ -434,11 +433,203 @@ fn parse_year(s: &str) -> Option<i32> {
 }
 
 /// The header that names column `c` in this file, or the column's own name.
-fn header_of_col(headers: &csv::StringRecord, columns: &HashMap<Col, usize>, c: Col) -> String {
-    columns
-        .get(&c)
-        .map(|&i| headers[i].to_string())
-        .unwrap_or_else(|| format!("{c:?}").to_lowercase())
+/// Which field of a row holds each column, by `Col`.
+#[derive(Default)]
+struct Columns([Option<usize>; Col::COUNT]);
+
+impl Columns {
+    fn get(&self, c: Col) -> Option<usize> {
+        self.0[c as usize]
+    }
+}
+
+/// What every row of one file is read with.
+struct Sheet {
+    delimiter: u8,
+    headers: csv::StringRecord,
+    columns: Columns,
+    now_ms: i64,
+}
+
+impl Sheet {
+    /// The header that names column `c` in this file, or the column's own name.
+    fn header_of(&self, c: Col) -> String {
+        self.columns
+            .get(c)
+            .map(|i| self.headers[i].to_string())
+            .unwrap_or_else(|| format!("{c:?}").to_lowercase())
+    }
+
+    /// Reads the records of `part`, whose first line is line `first_line` of the file.
+    fn read(&self, part: &str, first_line: u64) -> Vec<Read> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .has_headers(false)
+            .from_reader(part.as_bytes());
+        let mut out = Vec::new();
+        let line_of = |p: Option<&csv::Position>| p.map_or(0, |p| first_line + p.line() - 1);
+        for record in reader.records() {
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    out.push(Read::Bad(vec![RowError {
+                        line: line_of(e.position()),
+                        column: "row".into(),
+                        reason: format!("unreadable row: {e}"),
+                    }]));
+                    continue;
+                }
+            };
+            let line = line_of(record.position());
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            if record.len() != self.headers.len() {
+                out.push(Read::Bad(vec![RowError {
+                    line,
+                    column: "row".into(),
+                    reason: format!(
+                        "row has {} fields, the header has {}",
+                        record.len(),
+                        self.headers.len()
+                    ),
+                }]));
+                continue;
+            }
+            let get = |c: Col| -> &str { self.columns.get(c).map_or("", |i| &record[i]) };
+            out.push(match parse_row(&get, self.now_ms) {
+                Ok(row) => {
+                    let ids = Ids {
+                        household: stable_uuid("household", &row.household_key),
+                        resident: stable_uuid("resident", &row.resident_key),
+                    };
+                    Read::Row { line, row, ids }
+                }
+                Err(errs) => Read::Bad(
+                    errs.into_iter()
+                        .map(|(c, reason)| RowError {
+                            line,
+                            column: self.header_of(c),
+                            reason,
+                        })
+                        .collect(),
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// A record as read: a good row with the ids it derives, or what is wrong with it.
+// Good rows are nearly all of a file: boxing them would add an allocation a row.
+#[allow(clippy::large_enum_variant)]
+enum Read {
+    Row { line: u64, row: Row, ids: Ids },
+    Bad(Vec<RowError>),
+}
+
+/// The ids of a row's household and resident.
+#[derive(Clone, Copy)]
+struct Ids {
+    household: uuid::Uuid,
+    resident: uuid::Uuid,
+}
+
+/// Text from which reading is split between threads; below it one thread reads.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+/// Reads every record after the header (which ends at byte `body`), in file order. A
+/// large file is cut at record boundaries into a part per core, read side by side.
+fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let parts = if text.len() - body < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        cores
+    };
+    let cuts = record_cuts(text, body, parts, sheet.delimiter);
+    // Line numbers of each part's first line, counted once over the text.
+    let mut lines = Vec::with_capacity(cuts.len());
+    let mut line = 1 + text.as_bytes()[..body]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
+    let mut from = body;
+    for &(start, _) in &cuts {
+        line += text.as_bytes()[from..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        lines.push(line);
+        from = start;
+    }
+    if cuts.len() == 1 {
+        return Ok(sheet.read(&text[cuts[0].0..cuts[0].1], lines[0]));
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .iter()
+            .zip(&lines)
+            .map(|(&(start, end), &line)| {
+                let part = &text[start..end];
+                std::thread::Builder::new()
+                    .name("doorstep-import".into())
+                    .spawn_scoped(scope, move || sheet.read(part, line))
+                    .map_err(|_| (part, line))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for handle in handles {
+            match handle {
+                Ok(h) => out.extend(h.join().map_err(|_| {
+                    Error::invalid("reading the file failed unexpectedly; nothing was stored")
+                })?),
+                // No thread to be had: this part is read here.
+                Err((part, line)) => out.extend(sheet.read(part, line)),
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Cuts `text[body..]` into up to `parts` ranges that each begin a record: after a line
+/// break outside quotes, as the CSV reader sees quotes (one opens a field only as its
+/// first byte, and `""` inside is a quote).
+fn record_cuts(text: &str, body: usize, parts: usize, delimiter: u8) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let mut starts = vec![body];
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut i = body;
+    while i < len && starts.len() < parts {
+        let b = bytes[i];
+        if quoted {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && field_start {
+            quoted = true;
+        } else if b == b'\n' && i + 1 < len {
+            let target = body + (len - body) * starts.len() / parts;
+            if i + 1 >= target {
+                starts.push(i + 1);
+            }
+        }
+        field_start = !quoted && (b == delimiter || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    starts
+        .iter()
+        .zip(starts.iter().skip(1).copied().chain([len]))
+        .map(|(&a, b)| (a, b))
+        .collect()
 }
 
 /// A good row with its area and building stored and its record ids derived.
@@ -447,6 +638,9 @@ struct Placed {
     row: Row,
     household_id: String,
     resident_id: String,
+    /// The ids as numbers, to sort by.
+    household_key: u128,
+    resident_key: u128,
 }
 
 /// Ensures the row's area and building, the only records rows share in file order.
@@ -454,6 +648,7 @@ fn place_row(
     w: &mut Writer,
     line: u64,
     mut row: Row,
+    ids: Ids,
     area_ids: &mut HashMap<String, String>,
     building_ids: &mut HashMap<(String, String), String>,
 ) -> std::result::Result<Placed, (Col, Error)> {
@@ -482,12 +677,18 @@ fn place_row(
         row.household.building_id = Some(id);
     }
     row.household.area_id = area_id;
-    let household_id = stable_id("household", &row.household_key);
+    let Ids {
+        household,
+        resident,
+    } = ids;
+    let household_id = household.hyphenated().to_string();
     row.resident.household_id = household_id.clone();
     Ok(Placed {
         line,
-        resident_id: stable_id("resident", &row.resident_key),
+        resident_id: resident.hyphenated().to_string(),
         household_id,
+        household_key: household.as_u128(),
+        resident_key: resident.as_u128(),
         row,
     })
 }
@@ -507,7 +708,7 @@ fn store_household(
     };
     match existing {
         None => {
-            insert_household(w, &row.household, Some(&row.household_key))
+            insert_household(w, &row.household, p.household_id.clone())
                 .map_err(|e| (Col::Address, e))?;
             report.households_added += 1;
         }
@@ -522,22 +723,23 @@ fn store_household(
     Ok(())
 }
 
-/// Creates the row's resident, or updates the fields that changed.
+/// Creates the row's resident, or updates the fields that changed. `new` says the
+/// resident cannot be stored yet, which saves looking.
 fn store_resident(
     w: &mut Writer,
     p: &Placed,
-    fresh: &mut Fresh,
+    new: bool,
     report: &mut ImportReport,
 ) -> std::result::Result<(), (Col, Error)> {
     let r = &p.row.resident;
-    let existing = if fresh.residents && fresh.residents_seen.insert(p.resident_id.clone()) {
+    let existing = if new {
         None
     } else {
         store::resident(w.conn(), &p.resident_id).map_err(|e| (Col::Name, e))?
     };
     match existing {
         None => {
-            insert_resident(w, r, Some(&p.row.resident_key)).map_err(|e| (Col::Name, e))?;
+            insert_resident(w, r, p.resident_id.clone()).map_err(|e| (Col::Name, e))?;
             report.residents_added += 1;
         }
         Some(existing) => {
@@ -564,4 +766,74 @@ fn store_resident(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a read gives, comparable: each row's line, name and notes, or its errors.
+    fn outcome(reads: &[Read]) -> Vec<(u64, String)> {
+        reads
+            .iter()
+            .map(|r| match r {
+                Read::Row { line, row, .. } => (
+                    *line,
+                    format!("{} {:?}", row.resident.name, row.resident.notes),
+                ),
+                Read::Bad(errors) => (
+                    errors[0].line,
+                    errors.iter().map(|e| e.column.as_str()).collect(),
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_begin_at_records_and_read_as_the_whole_file_does() {
+        let mut text = String::from("区域,地址,姓名,备注\n");
+        for i in 0..300 {
+            let note = match i % 6 {
+                0 => "\"跨\n行\n，逗号\"",
+                1 => "\"\"\"引号\"\"\"",
+                2 => "5\"3",
+                3 => " \"开头有空格",
+                4 => "\"\"",
+                _ => "",
+            };
+            text.push_str(&format!("武昌区,地址{i},人{i},{note}\n"));
+        }
+        text.push_str("武昌区,地址,人,多,一列\n");
+        let body = text.find('\n').unwrap() + 1;
+        let sheet = Sheet {
+            delimiter: b',',
+            headers: csv::StringRecord::from(vec!["区域", "地址", "姓名", "备注"]),
+            columns: {
+                let mut c = Columns::default();
+                for (col, i) in [
+                    (Col::Area, 0),
+                    (Col::Address, 1),
+                    (Col::Name, 2),
+                    (Col::Notes, 3),
+                ] {
+                    c.0[col as usize] = Some(i);
+                }
+                c
+            },
+            now_ms: 1_795_420_800_000,
+        };
+        let whole = outcome(&sheet.read(&text[body..], 2));
+        assert_eq!(whole.len(), 301);
+        assert_eq!(whole[0], (2, "人0 Some(\"跨\\n行\\n，逗号\")".to_string()));
+        for parts in 2..=7 {
+            let cuts = record_cuts(&text, body, parts, b',');
+            assert_eq!(cuts.len(), parts);
+            let mut read = Vec::new();
+            for (start, end) in cuts {
+                let line = 1 + text[..start].matches('\n').count() as u64;
+                read.extend(sheet.read(&text[start..end], line));
+            }
+            assert_eq!(outcome(&read), whole, "{parts} parts");
+        }
+    }
 }

@@ -167,21 +167,18 @@ pub fn create_household(
     ext_key: Option<&str>,
 ) -> Result<Household> {
     check_household_refs(w, input)?;
-    insert_household(w, input, ext_key)
+    let id = ext_key.map_or_else(new_id, |k| stable_id("household", k));
+    insert_household(w, input, id)
 }
 
-/// Stores a household whose area and building the caller has just ensured (the import
-/// does, row after row), so only its own fields are checked.
+/// Stores a household as `id` whose area and building the caller has just ensured (the
+/// import does, row after row), so only its own fields are checked.
 pub(super) fn insert_household(
     w: &mut Writer,
     input: &NewHousehold,
-    ext_key: Option<&str>,
+    id: String,
 ) -> Result<Household> {
     let h = check_household(input)?;
-    let id = match ext_key {
-        Some(k) => stable_id("household", k),
-        None => new_id(),
-    };
     w.put(
         &HOUSEHOLD,
         &id,
@@ -235,20 +232,15 @@ pub fn create_resident(
     ext_key: Option<&str>,
 ) -> Result<Resident> {
     store::household_or_404(w.conn(), &input.household_id)?;
-    insert_resident(w, input, ext_key)
+    let id = ext_key.map_or_else(new_id, |k| stable_id("resident", k));
+    insert_resident(w, input, id)
 }
 
-/// Stores a resident whose household the caller has just ensured (the import does).
-pub(super) fn insert_resident(
-    w: &mut Writer,
-    input: &NewResident,
-    ext_key: Option<&str>,
-) -> Result<Resident> {
+/// Stores a resident as `id` whose household the caller has just ensured (the import
+/// does).
+pub(super) fn insert_resident(w: &mut Writer, input: &NewResident, id: String) -> Result<Resident> {
     let r = Resident {
-        id: match ext_key {
-            Some(k) => stable_id("resident", k),
-            None => new_id(),
-        },
+        id,
         household_id: input.household_id.clone(),
         name: check_text("name", &input.name, MAX_NAME, true)?,
         sex: input.sex,
