@@ -560,9 +560,12 @@ async fn a_pass_sheet_is_a_pdf_with_a_pass_for_each_resident_chosen() {
             ],
         )
         .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "application/pdf");
-    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let status = r.status();
+    let content_type = r.headers()["content-type"].clone();
+    let body = r.bytes().await.unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(content_type, "application/pdf");
+    assert!(body.starts_with(b"%PDF"));
     let in_building = count(
         &c,
         "SELECT count(*) FROM resident r JOIN household h ON h.id = r.household_id JOIN building b ON b.id = h.building_id WHERE b.name = '1栋' AND r._deleted = 0",
