@@ -115,6 +115,23 @@ pub fn linked() -> bool {
     std::hint::black_box(setup as usize) != 0
 }
 
+extern "C" {
+    // SQLCipher's own start-up; it does nothing once done.
+    fn sqlcipher_extra_init(arg: *const c_char) -> c_int;
+}
+
+/// Waits until SQLCipher has started. SQLite reports itself initialised before it runs
+/// SQLCipher's start-up, so a thread keying its first connection while another thread
+/// starts SQLite could find the cipher not ready and be refused ("An error occurred with
+/// PRAGMA key"). SQLCipher's start-up holds SQLite's main mutex, so this waits for one
+/// under way, or runs it. False when either fails.
+pub fn ready() -> bool {
+    // SAFETY: both are safe to call from any thread at any time and repeatedly.
+    unsafe {
+        rusqlite::ffi::sqlite3_initialize() == OK && sqlcipher_extra_init(std::ptr::null()) == OK
+    }
+}
+
 /// A slice from a pointer and a C length; empty for a null pointer or a negative length.
 unsafe fn bytes<'a>(p: *const u8, len: c_int) -> Option<&'a [u8]> {
     match usize::try_from(len) {

@@ -383,6 +383,9 @@ fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
     if !cipher::linked() {
         return Err(Error::invalid("the page cipher is missing from this build"));
     }
+    if !cipher::ready() {
+        return Err(Error::invalid("the page cipher could not start"));
+    }
     // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
     conn.pragma_update(None, "cipher_log_level", "NONE")?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
