@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
-use doorstep_core::checkin::pass::{self, PassBody, PassId, Priority, ResidentRef, StationKey};
+use doorstep_core::checkin::pass::{PassBody, PassId, Priority, ResidentRef, StationKey};
 use doorstep_core::checkin::{render, SheetEntry, SheetFilter};
 use doorstep_core::{sample, Doorstep};
 
@@ -43,7 +43,8 @@ fn bench(c: &mut Criterion) {
     let d = Doorstep::open(dir.path().join("marshal.db"), &KEY).unwrap();
     d.set_queue_prefix("A").unwrap();
     let station = StationKey::generate().unwrap();
-    d.trust_key(&pass::to_hex(&station.public()), 0).unwrap();
+    d.trust_key(&doorstep_core::hex::encode(&station.public()), 0)
+        .unwrap();
     let now_s = (std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -6,6 +6,7 @@ pub mod checkin;
 pub mod clock;
 pub mod deliveries;
 pub mod error;
+pub mod hex;
 pub mod log;
 pub mod registry;
 pub mod sample;

@@ -277,7 +277,7 @@ fn put_trusted(
         &TRUSTED_KEY,
         &id,
         fields! {
-            "public_key" => pass::to_hex(public), "valid_from" => valid_from,
+            "public_key" => crate::hex::encode(public), "valid_from" => valid_from,
             "retired_at" => Value::Null,
         },
     )?;

@@ -47,13 +47,13 @@ macro_rules! hex_id {
         impl $t {
             /// Lower-case hex, as stored and shown.
             pub fn to_hex(&self) -> String {
-                hex(&self.0)
+                crate::hex::encode(&self.0)
             }
 
             /// Parses lower- or upper-case hex of the right length.
             pub fn from_hex(s: &str) -> Option<$t> {
                 let mut out = [0u8; $n];
-                unhex(s, &mut out).then_some($t(out))
+                crate::hex::decode_into(s, &mut out).then_some($t(out))
             }
         }
 
@@ -312,38 +312,8 @@ pub fn fill_random(buf: &mut [u8]) -> Result<(), String> {
     getrandom::fill(buf).map_err(|e| format!("the system random source failed: {e}"))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
-
-fn unhex(s: &str, out: &mut [u8]) -> bool {
-    let s = s.as_bytes();
-    if s.len() != out.len() * 2 {
-        return false;
-    }
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    for (i, o) in out.iter_mut().enumerate() {
-        match (digit(s[2 * i]), digit(s[2 * i + 1])) {
-            (Some(h), Some(l)) => *o = h << 4 | l,
-            _ => return false,
-        }
-    }
-    true
-}
-
-/// Hex of any bytes (public keys on the trust list).
-pub fn to_hex(bytes: &[u8]) -> String {
-    hex(bytes)
-}
-
 /// Parses 64 hex digits into a 32-byte key.
 pub fn key_from_hex(s: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
-    unhex(s.trim(), &mut out).then_some(out)
+    crate::hex::decode_into(s.trim(), &mut out).then_some(out)
 }

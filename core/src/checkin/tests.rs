@@ -5,6 +5,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 use super::pass::*;
 use super::*;
+use crate::hex;
 use crate::registry::{Household, NewHousehold, NewResident, Sex};
 use crate::{Doorstep, ManualClock};
 
@@ -147,7 +148,7 @@ fn the_documented_test_vector_holds() {
     let secret: [u8; 32] = core::array::from_fn(|i| i as u8);
     let key = StationKey::from_secret(&secret);
     assert_eq!(
-        to_hex(&key.public()),
+        hex::encode(&key.public()),
         "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
     );
     let body = PassBody {
@@ -162,7 +163,7 @@ fn the_documented_test_vector_holds() {
         },
     };
     assert_eq!(
-        to_hex(&body.to_bytes()),
+        hex::encode(&body.to_bytes()),
         "0156475aa75e0b7c2d91aa4f102f9d0c6b7a185e436b0311806b0c4c0001"
     );
     let text = "DS1:R70-0967LFK1AY5*NL322J%JJQDS33ON8KH0PAG/O1100+6N6M6BA5SZV/81 -G1HINOO.BUXRS3H\
@@ -370,7 +371,7 @@ fn a_marshal_phone_verifies_with_public_keys_only_and_cannot_mint() {
         let secret: Vec<u8> =
             s.d.read(|c| Ok(c.query_row("SELECT secret FROM signing_key", [], |r| r.get(0))?))
                 .unwrap();
-        pass::to_hex(&secret)
+        hex::encode(&secret)
     };
     let log = serde_json::to_string(&s.d.pending_ops(100_000).unwrap()).unwrap();
     assert!(!log.contains(&secret_hex) && log.contains(&keys[0].public_key));
@@ -474,7 +475,9 @@ fn key_rotation_keeps_old_passes_valid_until_the_old_key_is_retired() {
 fn trust_list_entries_are_checked() {
     let s = station();
     let other = StationKey::generate().unwrap();
-    let added = s.d.trust_key(&to_hex(&other.public()), NOW + HOUR).unwrap();
+    let added =
+        s.d.trust_key(&hex::encode(&other.public()), NOW + HOUR)
+            .unwrap();
     assert_eq!(added.key_id, other.key_id().to_hex());
     let mut body = decode(&s.pass(&s.adult).text).unwrap().body;
     body.key_id = other.key_id();

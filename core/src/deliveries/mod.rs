@@ -22,10 +22,10 @@ use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::checkin;
-use crate::checkin::pass::to_hex;
 use crate::clock::new_id;
 use crate::error::{Error, Result};
 use crate::fields;
+use crate::hex;
 use crate::log::{EntityDef, EntityKind, Writer};
 use crate::registry;
 use crate::visits::{self, NeedStatus, ReferralStatus, ReferralTarget, Urgency};
@@ -943,7 +943,7 @@ pub fn store_blob(w: &Writer, mime: &str, bytes: &[u8]) -> Result<String> {
 
 /// The hash a package's chain starts from.
 pub fn genesis(package_id: &str) -> String {
-    to_hex(&Sha256::digest(format!("doorstep-package\0{package_id}")))
+    hex::encode(&Sha256::digest(format!("doorstep-package\0{package_id}")))
 }
 
 /// What a handoff's hash covers: everything but its position, which the chain itself
@@ -979,7 +979,7 @@ impl Link<'_> {
             self.reason,
             self.note,
         ]);
-        to_hex(&Sha256::digest(content.to_string()))
+        hex::encode(&Sha256::digest(content.to_string()))
     }
 }
 

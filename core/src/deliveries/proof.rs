@@ -9,8 +9,9 @@ use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Lim
 use sha2::{Digest, Sha256};
 
 use super::model::{Point, Signature};
-use crate::checkin::pass::{fill_random, to_hex};
+use crate::checkin::pass::fill_random;
 use crate::error::{Error, Result};
+use crate::hex;
 
 /// Digits in a delivery PIN.
 pub const PIN_LEN: usize = 6;
@@ -41,7 +42,7 @@ pub fn new_pin() -> Result<(String, String)> {
     let mut buf = [0u8; 8 + 16];
     fill_random(&mut buf).map_err(|e| Error::invalid(format!("no randomness for a PIN: {e}")))?;
     let n = u64::from_be_bytes(buf[..8].try_into().expect("8 bytes")) % 1_000_000;
-    Ok((format!("{n:0PIN_LEN$}"), to_hex(&buf[8..])))
+    Ok((format!("{n:0PIN_LEN$}"), hex::encode(&buf[8..])))
 }
 
 /// The stored form of a PIN: SHA-256 over a domain tag, the salt and the PIN, hex.
@@ -51,7 +52,7 @@ pub fn pin_hash(salt: &str, pin: &str) -> String {
     h.update(salt.as_bytes());
     h.update(b"\0");
     h.update(pin.as_bytes());
-    to_hex(&h.finalize())
+    hex::encode(&h.finalize())
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing.
@@ -65,7 +66,7 @@ pub fn same(a: &str, b: &str) -> bool {
 
 /// SHA-256 of bytes, hex: a blob's address.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    to_hex(&Sha256::digest(bytes))
+    hex::encode(&Sha256::digest(bytes))
 }
 
 /// Whether `s` is a blob address: 64 lowercase hex digits.

@@ -340,10 +340,6 @@ fn looks_like_text(head: &[u8]) -> bool {
         }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         let tx = conn.unchecked_transaction()?;
@@ -388,7 +384,7 @@ fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
     }
     // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
     conn.pragma_update(None, "cipher_log_level", "NONE")?;
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex(key)))?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", crate::hex::encode(key)))?;
     // Pages are authenticated with HMAC-SHA256 rather than SQLCipher's default SHA-512:
     // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
     // compute SHA-256 in hardware, which halves the cost of every page written.

@@ -135,7 +135,7 @@ pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
-            decode_hex(text.trim())
+            doorstep_core::hex::decode(text.trim())
                 .filter(|k| k.len() == 32)
                 .map(Some)
                 .ok_or_else(|| {
@@ -155,8 +155,7 @@ pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
 
 /// Writes a key as a new `station.key` file, readable by its owner only.
 pub fn write_key(path: &Path, key: &[u8]) -> StationResult<()> {
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    write_private(path, hex.as_bytes())
+    write_private(path, doorstep_core::hex::encode(key).as_bytes())
 }
 
 /// Writes a file only its owner may read.
@@ -176,21 +175,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> StationResult<()> {
         .map_err(|e| StationError::Io(format!("cannot write {}: {e}", path.display())))
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Random bytes as hex, for tokens.
 pub fn random_hex(n: usize) -> StationResult<String> {
     let mut b = vec![0u8; n];
     getrandom::fill(&mut b).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
-    Ok(b.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(doorstep_core::hex::encode(&b))
 }
 
 impl Station {

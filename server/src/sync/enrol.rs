@@ -18,10 +18,7 @@ pub const DEFAULT_TOKEN_TTL_MS: i64 = 90 * 86_400_000;
 
 /// Hex SHA-256 of a secret.
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    doorstep_core::hex::encode(&Sha256::digest(secret.as_bytes()))
 }
 
 fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
@@ -40,10 +37,7 @@ pub fn normalize(code: &str) -> String {
 
 /// A fresh device token (64 hex digits).
 pub fn new_token() -> StoreResult<String> {
-    Ok(random_bytes::<32>()?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(doorstep_core::hex::encode(&random_bytes::<32>()?))
 }
 
 /// What an admin asks for.
@@ -89,10 +83,7 @@ pub async fn create_code(store: &dyn Storage, r: &CodeRequest, now_ms: i64) -> S
         .collect();
     store
         .create_enrolment(NewEnrolment {
-            id: random_bytes::<16>()?
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            id: doorstep_core::hex::encode(&random_bytes::<16>()?),
             code_hash: hash(&code),
             user: r.user.clone(),
             role: r.role,
