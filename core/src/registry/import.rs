@@ -213,14 +213,8 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     // keep the file's order.
     let fresh = Fresh::at_start(w)?;
     let mut failed: HashMap<String, (Col, String)> = HashMap::new();
-    let mut order: Vec<(u128, usize)> = placed
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.household_key, i))
-        .collect();
-    order.sort_unstable();
     let mut previous = None;
-    for &(key, i) in &order {
+    for (key, i) in in_id_order(&placed, |p| p.ids.household) {
         let p = &placed[i];
         if previous == Some(key) {
             continue;
@@ -230,14 +224,8 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
             failed.insert(p.household_id.clone(), (col, e.to_string()));
         }
     }
-    let mut order: Vec<(u128, usize)> = placed
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.resident_key, i))
-        .collect();
-    order.sort_unstable();
     let mut previous = None;
-    for &(key, i) in &order {
+    for (key, i) in in_id_order(&placed, |p| p.ids.resident) {
         let p = &placed[i];
         // In id order a resident's rows are neighbours: only a repeat can find its
         // resident stored when the import began with none.
@@ -263,6 +251,18 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     }
     report.errors.sort_by_key(|e| e.line);
     Ok(report)
+}
+
+/// The rows' places, sorted by the id `id` gives (as a number), then by place: the
+/// order of a stable sort by id.
+fn in_id_order(placed: &[Placed], id: impl Fn(&Placed) -> uuid::Uuid) -> Vec<(u128, usize)> {
+    let mut order: Vec<(u128, usize)> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (id(p).as_u128(), i))
+        .collect();
+    order.sort_unstable();
+    order
 }
 
 /// Whether the tables held no row at all when the import began: then a record not yet
@@ -432,7 +432,6 @@ fn parse_year(s: &str) -> Option<i32> {
     }
 }
 
-/// The header that names column `c` in this file, or the column's own name.
 /// Which field of a row holds each column, by `Col`.
 #[derive(Default)]
 struct Columns([Option<usize>; Col::COUNT]);
@@ -552,11 +551,8 @@ fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
     let cuts = record_cuts(text, body, parts, sheet.delimiter);
     // Line numbers of each part's first line, counted once over the text.
     let mut lines = Vec::with_capacity(cuts.len());
-    let mut line = 1 + text.as_bytes()[..body]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64;
-    let mut from = body;
+    let mut line = 1;
+    let mut from = 0;
     for &(start, _) in &cuts {
         line += text.as_bytes()[from..start]
             .iter()
@@ -638,9 +634,8 @@ struct Placed {
     row: Row,
     household_id: String,
     resident_id: String,
-    /// The ids as numbers, to sort by.
-    household_key: u128,
-    resident_key: u128,
+    /// The same ids as numbers, to sort by.
+    ids: Ids,
 }
 
 /// Ensures the row's area and building, the only records rows share in file order.
@@ -677,18 +672,13 @@ fn place_row(
         row.household.building_id = Some(id);
     }
     row.household.area_id = area_id;
-    let Ids {
-        household,
-        resident,
-    } = ids;
-    let household_id = household.hyphenated().to_string();
+    let household_id = ids.household.hyphenated().to_string();
     row.resident.household_id = household_id.clone();
     Ok(Placed {
         line,
-        resident_id: resident.hyphenated().to_string(),
+        resident_id: ids.resident.hyphenated().to_string(),
         household_id,
-        household_key: household.as_u128(),
-        resident_key: resident.as_u128(),
+        ids,
         row,
     })
 }
