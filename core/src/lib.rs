@@ -150,7 +150,7 @@ impl Doorstep {
         let st = &mut *guard;
         let now = self.clock.now_ms();
         let mut hlc = st.hlc;
-        let tx = immediate(&st.conn)?;
+        let tx = store::immediate(&st.conn)?;
         let (out, written) = {
             let mut w = Writer::new(
                 &tx,
@@ -181,7 +181,7 @@ impl Doorstep {
     pub fn apply_remote(&self, ops: &[Op]) -> Result<Vec<Applied>> {
         let mut guard = self.lock();
         let st = &mut *guard;
-        let tx = immediate(&st.conn)?;
+        let tx = store::immediate(&st.conn)?;
         let mut hlc = st.hlc;
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
@@ -556,14 +556,4 @@ impl State {
             self.search = None;
         }
     }
-}
-
-/// Begins a write transaction holding the write lock from its start. A deferred one that
-/// read first fails at once, busy timeout or not, when another connection to the file
-/// (a second station server, a backup) committed in between.
-fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>> {
-    Ok(rusqlite::Transaction::new_unchecked(
-        conn,
-        rusqlite::TransactionBehavior::Immediate,
-    )?)
 }

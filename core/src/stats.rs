@@ -240,7 +240,7 @@ pub fn prepare_station(conn: &Connection) -> Result<()> {
          CREATE INDEX IF NOT EXISTS station_check_in_day
              ON check_in(day, outcome, site, at, lane, _deleted);",
     )?;
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let tx = crate::store::immediate(conn)?;
     let in_place: i64 = tx.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
          AND name IN (SELECT value FROM json_each(?1))",

@@ -340,6 +340,16 @@ fn looks_like_text(head: &[u8]) -> bool {
         }
 }
 
+/// Begins a write transaction holding the write lock from its start. A deferred one that
+/// read first fails at once, busy timeout or not, when another connection to the file
+/// (a second station server, a backup) committed in between.
+pub fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>> {
+    Ok(rusqlite::Transaction::new_unchecked(
+        conn,
+        rusqlite::TransactionBehavior::Immediate,
+    )?)
+}
+
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         let tx = conn.unchecked_transaction()?;
