@@ -115,6 +115,20 @@ pub struct UploadPart {
     pub now_ms: i64,
 }
 
+impl UploadPart {
+    /// Checks that this part goes on where an upload holding `received` bytes of `total`
+    /// stands, and returns the bytes it will hold after it.
+    pub fn follows(&self, received: u64, total: u64) -> StoreResult<u64> {
+        if self.offset != received {
+            return Err(StoreError::UploadOffset { received });
+        }
+        if self.total != total {
+            return Err(StoreError::UploadLength { total });
+        }
+        Ok(received + self.bytes.len() as u64)
+    }
+}
+
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -550,13 +550,7 @@ impl Storage for PostgresStorage {
             )
             .await?;
         let (received, total) = (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64);
-        if part.offset != received {
-            return Err(StoreError::UploadOffset { received });
-        }
-        if part.total != total {
-            return Err(StoreError::UploadLength { total });
-        }
-        let now = received + part.bytes.len() as u64;
+        let now = part.follows(received, total)?;
         tx.execute(
             "UPDATE blob_upload SET received = $3 WHERE hash = $1 AND device = $2",
             &[&part.hash, &part.device, &(now as i64)],

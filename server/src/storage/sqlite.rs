@@ -557,13 +557,7 @@ impl Storage for SqliteStorage {
                 )
                 .optional()?;
             let (received, total) = held.map_or((0, part.total), |(r, t)| (r as u64, t as u64));
-            if part.offset != received {
-                return Err(StoreError::UploadOffset { received });
-            }
-            if part.total != total {
-                return Err(StoreError::UploadLength { total });
-            }
-            let now = received + part.bytes.len() as u64;
+            let now = part.follows(received, total)?;
             tx.execute(
                 "INSERT INTO blob_upload(hash, device, total, mime, received, started_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
