@@ -184,6 +184,11 @@ impl Doorstep {
         call(|| Ok(self.core().enrolment()?.map(Into::into)))
     }
 
+    /// When the last whole sync ended (ms since epoch), if one did.
+    pub fn last_sync_at_ms(&self) -> Result<Option<i64>> {
+        call(|| self.core().last_sync_at())
+    }
+
     /// Changes the server refused, oldest first.
     pub fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
         call(|| {
