@@ -17,6 +17,7 @@ import uniffi.doorstep_ffi.Tag
 import uniffi.doorstep_ffi.TubeResult
 import uniffi.doorstep_ffi.TubeStatus
 import java.io.File
+import org.doorstep.sdk.DoorstepStore
 
 /** A testing site's hour: issue -> render -> decode -> scan -> duplicate; a pooled tube. */
 class CheckinTest {

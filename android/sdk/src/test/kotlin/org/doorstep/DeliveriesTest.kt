@@ -23,6 +23,7 @@ import uniffi.doorstep_ffi.RequestStatus
 import uniffi.doorstep_ffi.StockMoveKind
 import uniffi.doorstep_ffi.Urgency
 import java.io.File
+import org.doorstep.sdk.DoorstepStore
 import java.security.MessageDigest
 import java.util.Base64
 

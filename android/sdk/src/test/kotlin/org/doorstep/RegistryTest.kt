@@ -14,6 +14,7 @@ import uniffi.doorstep_ffi.SearchQuery
 import uniffi.doorstep_ffi.Sex
 import uniffi.doorstep_ffi.Tag
 import java.io.File
+import org.doorstep.sdk.DoorstepStore
 
 class RegistryTest {
     @TempDir
@@ -77,7 +78,7 @@ class RegistryTest {
     @Test
     fun badArgumentsAreTyped() {
         assertThrows<DoorstepException.Invalid> { Doorstep.open(File(dir, "x.db").path, ByteArray(5)) }
-        assertThrows<DoorstepException.Invalid> { DoorstepStore.open(dir, ByteArray(DoorstepStore.KEY_BYTES - 1)) }
+        assertThrows<DoorstepException.Invalid> { DoorstepStore.open(dir, ByteArray(org.doorstep.sdk.STORE_KEY_BYTES - 1)) }
         val d = open()
         assertThrows<DoorstepException.NotFound> {
             d.createResident(NewResident("no-such-household", "李四", Sex.MALE, null, null, emptyList(), null))

@@ -29,6 +29,7 @@ import uniffi.doorstep_ffi.Tag
 import uniffi.doorstep_ffi.Urgency
 import uniffi.doorstep_ffi.VisitOutcome
 import java.io.File
+import org.doorstep.sdk.DoorstepStore
 
 /** A social worker's round: due list -> visit -> need -> referral. */
 class VisitsTest {
