@@ -9,8 +9,9 @@ class NeedService internal constructor(private val s: DoorstepServices) {
     suspend fun need(id: String): NeedInfo = s.call { it.getNeed(id).toApp() }
 
     /** Needs of a household (every state), newest first. */
-    suspend fun ofHousehold(householdId: String): List<NeedInfo> =
-        s.call { d -> d.needsOf(Subject(householdId = householdId)).map { it.toApp() } }.sortedByDescending { it.raisedAtMs }
+    suspend fun ofHousehold(householdId: String): List<NeedInfo> = s.call { d ->
+        subjectsOf(d, householdId).flatMap { d.needsOf(it) }.distinctBy { it.id }.map { it.toApp() }
+    }.sortedByDescending { it.raisedAtMs }
 
     suspend fun history(needId: String): List<NeedChange> = s.call { d ->
         d.needHistory(needId).map { u ->
@@ -37,9 +38,15 @@ class NeedService internal constructor(private val s: DoorstepServices) {
         d.scheduleFollowUp(NewFollowUp(Subject(householdId = need.householdId.takeIf { need.residentId == null }, residentId = need.residentId), dueAtMs, note, need.visitId, needId)).toApp()
     }.also { s.sync.wrote() }
 
-    suspend fun followUps(householdId: String): List<FollowUpInfo> =
-        s.call { d -> d.followUps(Subject(householdId = householdId)).map { it.toApp() } }
+    /** Follow-ups of a household and of each of its residents, soonest first. */
+    suspend fun followUps(householdId: String): List<FollowUpInfo> = s.call { d ->
+        subjectsOf(d, householdId).flatMap { d.followUps(it) }.distinctBy { it.id }.map { it.toApp() }
+    }.sortedBy { it.dueAtMs }
 }
+
+/** The household itself and each resident: the core lists each subject's records apart. */
+internal fun subjectsOf(d: uniffi.doorstep_ffi.Doorstep, householdId: String): List<Subject> =
+    listOf(Subject(householdId = householdId)) + d.residentsOf(householdId).map { Subject(residentId = it.id) }
 
 private fun uniffi.doorstep_ffi.Referral.toApp() =
     ReferralInfo(id, needId, ReferralTarget.valueOf(target.name), targetName, note, ReferralStatus.valueOf(status.name), createdAtMs)

@@ -50,7 +50,7 @@ class VisitService internal constructor(private val s: DoorstepServices) {
 
     /** Finished visits of a household, newest first. */
     suspend fun history(householdId: String): List<VisitSummary> = s.call { d ->
-        d.visitHistory(Subject(householdId = householdId)).map {
+        subjectsOf(d, householdId).flatMap { d.visitHistory(it) }.distinctBy { it.id }.map {
             VisitSummary(it.id, it.residentId, VisitOutcome.valueOf(it.outcome.name), it.note, it.finishedAtMs, it.worker)
         }.sortedByDescending { it.finishedAtMs }
     }

@@ -2,6 +2,7 @@ package org.doorstep.app.visit
 
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import org.doorstep.app.Presenter
@@ -53,7 +54,12 @@ class VisitPresenter(
 ) {
     private val typing = HashMap<String, Job>()
 
+    // Answers go to the core one at a time in the order given, so an older form never
+    // lands after a newer one.
+    private val writes = Channel<suspend () -> Unit>(Channel.UNLIMITED)
+
     init {
+        scope.launch { for (w in writes) w() }
         run({ f -> set { it.copy(failure = f) } }) {
             val form = visits.form(visitId)
             set { it.copy(form = form) }
@@ -71,7 +77,7 @@ class VisitPresenter(
 
     override fun onEvent(event: VisitEvents) {
         when (event) {
-            is VisitEvents.Answered -> scope.launch { store(event.questionId, event.answer) }
+            is VisitEvents.Answered -> writes.trySend { store(event.questionId, event.answer) }
             is VisitEvents.Typed -> {
                 set { it.copy(typed = it.typed + (event.questionId to event.text)) }
                 // One answer per pause in typing, not one change-log entry per key.
@@ -79,7 +85,12 @@ class VisitPresenter(
                 val a = event.answer ?: return
                 typing[event.questionId] = scope.launch {
                     delay(TYPING_PAUSE_MS)
-                    store(event.questionId, a)
+                    val stored = Job()
+                    writes.send {
+                        store(event.questionId, a)
+                        stored.complete()
+                    }
+                    stored.join()
                 }
             }
             is VisitEvents.OutcomeChosen -> set { it.copy(outcome = event.outcome) }
@@ -88,11 +99,17 @@ class VisitPresenter(
                 val pending = typing.values.toList()
                 val s = state.value
                 set { it.copy(busy = true, failure = null) }
-                run({ f -> set { it.copy(busy = false, failure = f) } }) {
+                scope.launch {
                     // Answers still waiting for a pause in typing are stored first.
                     pending.forEach { it.join() }
-                    val done = visits.finish(visitId, s.outcome, s.note.trim().ifEmpty { null })
-                    set { it.copy(finished = done, busy = false) }
+                    writes.send {
+                        try {
+                            val done = visits.finish(visitId, s.outcome, s.note.trim().ifEmpty { null })
+                            set { it.copy(finished = done, busy = false) }
+                        } catch (f: DoorstepFailure) {
+                            set { it.copy(busy = false, failure = f) }
+                        }
+                    }
                 }
             }
             VisitEvents.Discard -> run({ f -> set { it.copy(failure = f) } }) {
