@@ -29,6 +29,8 @@ interface Strings {
     val save: String
     val cancel: String
     val none: String
+    /** Between items of a list in a line. */
+    val listSep: String
 
     // First run
     val firstRunTitle: String
@@ -140,6 +142,7 @@ object ZhCn : Strings {
     override val save = "保存"
     override val cancel = "取消"
     override val none = "无"
+    override val listSep = "、"
     override val firstRunTitle = "绑定本机"
     override val firstRunHelp = "请输入站点服务器地址和站点管理员给您的一次性绑定码。"
     override val serverLabel = "服务器地址"
@@ -172,7 +175,7 @@ object ZhCn : Strings {
     override val markReviewed = "已查看"
     override val enrolAgain = "重新绑定"
     override val dueTitle = "待走访"
-    override val searchHint = "搜索姓名、拼音、首字母、手机尾号或地址"
+    override val searchHint = "姓名/拼音/尾号/地址"
     override val refresh = "刷新"
     override val nothingDue = "暂无待走访的居民"
     override val noResults = "没有找到"
@@ -340,6 +343,7 @@ object En : Strings {
     override val save = "Save"
     override val cancel = "Cancel"
     override val none = "None"
+    override val listSep = ", "
     override val firstRunTitle = "Enrol this phone"
     override val firstRunHelp = "Enter the station's server address and the one-time code from your station admin."
     override val serverLabel = "Server address"
@@ -372,7 +376,7 @@ object En : Strings {
     override val markReviewed = "Seen"
     override val enrolAgain = "Enrol again"
     override val dueTitle = "Due"
-    override val searchHint = "Search name, pinyin, initials, phone tail or address"
+    override val searchHint = "Name, pinyin, phone, address"
     override val refresh = "Refresh"
     override val nothingDue = "Nobody is due a visit"
     override val noResults = "Nothing found"

@@ -61,7 +61,7 @@ fun DueListView(state: DueListState, onEvent: (DueListEvents) -> Unit, listState
                             .padding(horizontal = 16.dp, vertical = 8.dp),
                     ) {
                         Text(r.name, style = MaterialTheme.typography.titleMedium)
-                        Text(r.address + (if (r.tags.isEmpty()) "" else " · " + r.tags.joinToString("、") { s.tag(it) }), style = MaterialTheme.typography.bodyMedium)
+                        Text(r.address + (if (r.tags.isEmpty()) "" else " · " + r.tags.joinToString(s.listSep) { s.tag(it) }), style = MaterialTheme.typography.bodyMedium)
                     }
                     HorizontalDivider()
                 }
@@ -97,7 +97,7 @@ private fun DueRow(item: DueItem, onClick: () -> Unit) {
                 )
             }
             if (item.name != null) Text(item.address, style = MaterialTheme.typography.bodyMedium)
-            if (item.tags.isNotEmpty()) Text(item.tags.joinToString("、") { s.tag(it) }, style = MaterialTheme.typography.bodySmall)
+            if (item.tags.isNotEmpty()) Text(item.tags.joinToString(s.listSep) { s.tag(it) }, style = MaterialTheme.typography.bodySmall)
             item.reasons.forEach { Text("• " + s.reason(it), style = MaterialTheme.typography.bodyMedium, color = tierColor(item.tier)) }
             Text(s.lastContact(item.lastContactAtMs?.let(Format::dayTime)), style = MaterialTheme.typography.bodySmall)
         }

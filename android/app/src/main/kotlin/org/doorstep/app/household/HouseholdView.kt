@@ -58,7 +58,7 @@ fun HouseholdView(state: HouseholdState, onEvent: (HouseholdEvents) -> Unit, onB
                         Text(r.name, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold, modifier = Modifier.weight(1f))
                         Text(listOf(s.sex(r.sex), s.age(r.birthYear, thisYear)).filter { it.isNotEmpty() }.joinToString(" · "))
                     }
-                    if (r.tags.isNotEmpty()) Text(r.tags.joinToString("、") { s.tag(it) }, color = MaterialTheme.colorScheme.secondary)
+                    if (r.tags.isNotEmpty()) Text(r.tags.joinToString(s.listSep) { s.tag(it) }, color = MaterialTheme.colorScheme.secondary)
                     r.notes?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         val draft = state.drafts.any { it.residentId == r.id }
