@@ -13,9 +13,10 @@ class VisitService internal constructor(private val s: DoorstepServices) {
 
     /**
      * The due list of this phone's areas (every area for a phone enrolled everywhere), in
-     * the core's order: life first, then vulnerable, overdue and never visited.
+     * the core's order: life first, then vulnerable, overdue and never visited. 500 is the
+     * most the core gives at once.
      */
-    suspend fun dueList(limit: Int = 200): List<DueItem> = s.call { d ->
+    suspend fun dueList(limit: Int = 500): List<DueItem> = s.call { d ->
         val ids = myAreaIds(d)
         if (ids.isEmpty()) emptyList() else d.dueList(DueQuery(ids, limit.toUInt())).map { e ->
             DueItem(
