@@ -410,9 +410,9 @@ object En : Strings {
     override val notes = "Notes"
     override val tags = "Tags"
     override fun sex(s: Sex) = when (s) {
-        Sex.FEMALE -> "F"
-        Sex.MALE -> "M"
-        Sex.UNKNOWN -> "?"
+        Sex.FEMALE -> "Female"
+        Sex.MALE -> "Male"
+        Sex.UNKNOWN -> "Not recorded"
     }
     override fun tag(t: Tag) = when (t) {
         Tag.ElderlyAlone -> "Elderly alone"

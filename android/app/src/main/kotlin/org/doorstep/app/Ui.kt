@@ -35,6 +35,9 @@ private val Colors = lightColorScheme(
     primary = Color(0xFF0B6E4F),
     onPrimary = Color.White,
     secondary = Color(0xFF2D5D7B),
+    // Chosen chips and tabs: a pale green of the primary, not Material's default lilac.
+    secondaryContainer = Color(0xFFCDE8DA),
+    onSecondaryContainer = Color(0xFF06311F),
     error = Color(0xFFB3261E),
     surface = Color(0xFFFDFCF8),
     background = Color(0xFFFDFCF8),
