@@ -10,7 +10,7 @@ import kotlinx.coroutines.withTimeoutOrNull
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.DoorstepStore
 import org.doorstep.sdk.KeyProvider
-import uniffi.doorstep_ffi.Doorstep
+import org.doorstep.core.Doorstep
 import java.io.File
 
 /**

@@ -28,15 +28,15 @@ import org.junit.Before
 import org.junit.Rule
 import org.junit.Test
 import org.junit.rules.TemporaryFolder
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewNeed
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.Subject
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewNeed
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.Subject
 import java.util.concurrent.CopyOnWriteArrayList
-import uniffi.doorstep_ffi.NeedCategory as FfiCategory
-import uniffi.doorstep_ffi.Tag as FfiTag
-import uniffi.doorstep_ffi.Urgency as FfiUrgency
+import org.doorstep.core.model.NeedCategory as FfiCategory
+import org.doorstep.core.model.Tag as FfiTag
+import org.doorstep.core.model.Urgency as FfiUrgency
 
 /** Presenters against a real store in a temporary folder; no part of the core is faked. */
 class PresenterTest {

@@ -21,10 +21,10 @@ import org.junit.Assert.assertTrue
 import org.junit.Rule
 import org.junit.Test
 import org.junit.rules.TemporaryFolder
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.Tag
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.Tag
 import java.io.File
 
 /**

@@ -1,13 +1,13 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.AnswerValue
-import uniffi.doorstep_ffi.Enrolment as FfiEnrolment
-import uniffi.doorstep_ffi.Need as FfiNeed
-import uniffi.doorstep_ffi.QuestionKind as FfiKind
-import uniffi.doorstep_ffi.Resident as FfiResident
-import uniffi.doorstep_ffi.Tag as FfiTag
-import uniffi.doorstep_ffi.Template as FfiTemplate
-import uniffi.doorstep_ffi.VisitState as FfiVisitState
+import org.doorstep.core.model.Answer as AnswerValue
+import org.doorstep.core.model.Enrolment as FfiEnrolment
+import org.doorstep.core.model.Need as FfiNeed
+import org.doorstep.core.model.QuestionKind as FfiKind
+import org.doorstep.core.model.Resident as FfiResident
+import org.doorstep.core.model.Tag as FfiTag
+import org.doorstep.core.model.Template as FfiTemplate
+import org.doorstep.core.model.VisitState as FfiVisitState
 
 // Conversions between the generated types and the app's. Enums with the same cases map
 // by name; the rest field by field.
@@ -46,7 +46,7 @@ internal fun FfiNeed.toApp() = NeedInfo(
     details, drug, runsOutAtMs, NeedStatus.valueOf(status.name), raisedAtMs,
 )
 
-internal fun uniffi.doorstep_ffi.Label.toApp() = Label(zhCn, en)
+internal fun org.doorstep.core.model.Label.toApp() = Label(zhCn, en)
 
 internal fun FfiKind.toApp(): QuestionKind = when (this) {
     FfiKind.YesNo -> QuestionKind.YesNo

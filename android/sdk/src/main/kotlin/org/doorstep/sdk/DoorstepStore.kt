@@ -1,6 +1,6 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.Doorstep
+import org.doorstep.core.Doorstep
 import java.io.File
 
 /**

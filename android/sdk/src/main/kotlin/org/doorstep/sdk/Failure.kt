@@ -1,6 +1,6 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.DoorstepException
+import org.doorstep.core.DoorstepException
 
 /**
  * Every way a Doorstep call can fail, as the screens tell them apart. [detail] is the

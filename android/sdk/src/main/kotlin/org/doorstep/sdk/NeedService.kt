@@ -1,8 +1,8 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.NewFollowUp
-import uniffi.doorstep_ffi.NewReferral
-import uniffi.doorstep_ffi.Subject
+import org.doorstep.core.model.NewFollowUp
+import org.doorstep.core.model.NewReferral
+import org.doorstep.core.model.Subject
 
 /** Needs, referrals and follow-ups. */
 class NeedService internal constructor(private val s: DoorstepServices) {
@@ -21,15 +21,15 @@ class NeedService internal constructor(private val s: DoorstepServices) {
 
     /** Moves a need to [status] with [note]; the core refuses a move its rules forbid. */
     suspend fun setStatus(needId: String, status: NeedStatus, note: String?): NeedInfo =
-        s.call { d -> d.setNeedStatus(needId, uniffi.doorstep_ffi.NeedStatus.valueOf(status.name), note).toApp() }.also { s.sync.wrote() }
+        s.call { d -> d.setNeedStatus(needId, org.doorstep.core.model.NeedStatus.valueOf(status.name), note).toApp() }.also { s.sync.wrote() }
 
     /** Refers a need; the core asks for a name where the target needs one (another station). */
     suspend fun refer(needId: String, target: ReferralTarget, targetName: String?, note: String?): ReferralInfo = s.call { d ->
-        d.referNeed(needId, NewReferral(uniffi.doorstep_ffi.ReferralTarget.valueOf(target.name), null, targetName, note)).toApp()
+        d.referNeed(needId, NewReferral(org.doorstep.core.model.ReferralTarget.valueOf(target.name), null, targetName, note)).toApp()
     }.also { s.sync.wrote() }
 
     suspend fun referrals(needId: String): List<ReferralInfo> = s.call { d ->
-        d.referrals(uniffi.doorstep_ffi.ReferralQuery()).filter { it.needId == needId }.map { it.toApp() }
+        d.referrals(org.doorstep.core.model.ReferralQuery()).filter { it.needId == needId }.map { it.toApp() }
     }
 
     /** Plans a visit back for a need at [dueAtMs]. */
@@ -45,10 +45,10 @@ class NeedService internal constructor(private val s: DoorstepServices) {
 }
 
 /** The household itself and each resident: the core lists each subject's records apart. */
-internal fun subjectsOf(d: uniffi.doorstep_ffi.Doorstep, householdId: String): List<Subject> =
+internal fun subjectsOf(d: org.doorstep.core.Doorstep, householdId: String): List<Subject> =
     listOf(Subject(householdId = householdId)) + d.residentsOf(householdId).map { Subject(residentId = it.id) }
 
-private fun uniffi.doorstep_ffi.Referral.toApp() =
+private fun org.doorstep.core.model.Referral.toApp() =
     ReferralInfo(id, needId, ReferralTarget.valueOf(target.name), targetName, note, ReferralStatus.valueOf(status.name), createdAtMs)
 
-private fun uniffi.doorstep_ffi.FollowUp.toApp() = FollowUpInfo(id, residentId, dueAtMs, note, done, cancelled)
+private fun org.doorstep.core.model.FollowUp.toApp() = FollowUpInfo(id, residentId, dueAtMs, note, done, cancelled)

@@ -1,8 +1,8 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.ResidentPatch
-import uniffi.doorstep_ffi.SearchQuery
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.ResidentPatch
+import org.doorstep.core.model.SearchQuery
 
 /** Households and residents: search, read, add and edit. */
 class RegistryService internal constructor(private val s: DoorstepServices) {
@@ -36,4 +36,4 @@ class RegistryService internal constructor(private val s: DoorstepServices) {
     }.also { s.sync.wrote() }
 }
 
-private fun Sex.toFfi() = uniffi.doorstep_ffi.Sex.valueOf(name)
+private fun Sex.toFfi() = org.doorstep.core.model.Sex.valueOf(name)

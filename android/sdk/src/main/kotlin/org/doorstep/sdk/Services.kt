@@ -3,8 +3,8 @@ package org.doorstep.sdk
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
 import java.io.File
 
 /**

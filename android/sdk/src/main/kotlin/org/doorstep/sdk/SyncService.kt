@@ -9,8 +9,8 @@ import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
-import uniffi.doorstep_ffi.SyncProgress as FfiProgress
-import uniffi.doorstep_ffi.SyncStage as FfiStage
+import org.doorstep.core.SyncProgress as FfiProgress
+import org.doorstep.core.model.SyncStage as FfiStage
 
 /** Where the phone's sync is now, shared by every screen's sync bar. */
 sealed interface SyncRun {
@@ -87,7 +87,7 @@ class SyncService internal constructor(private val s: DoorstepServices) {
     suspend fun status(): SyncStatus = s.call { d ->
         SyncStatus(
             pending = d.pendingOpCount().toLong(),
-            lastSyncAtMs = d.lastSyncAtMs(),
+            lastSyncAtMs = d.lastSyncAt(),
             refused = d.rejectedOps().map { RefusedChange(it.opId, it.entity, it.code, it.reason) },
             conflicts = d.conflicts(false).map { ConflictToReview(it.id, it.entity, it.field, it.kept, it.lost) },
         )

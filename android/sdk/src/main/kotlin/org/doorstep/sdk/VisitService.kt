@@ -1,11 +1,11 @@
 package org.doorstep.sdk
 
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DueQuery
-import uniffi.doorstep_ffi.FinishVisit
-import uniffi.doorstep_ffi.Subject
-import uniffi.doorstep_ffi.DueReason as FfiReason
-import uniffi.doorstep_ffi.Template as FfiTemplate
+import org.doorstep.core.Doorstep
+import org.doorstep.core.model.DueQuery
+import org.doorstep.core.model.FinishVisit
+import org.doorstep.core.model.Subject
+import org.doorstep.core.model.DueReason as FfiReason
+import org.doorstep.core.model.Template as FfiTemplate
 
 /** The due list, visits and their checklists. */
 class VisitService internal constructor(private val s: DoorstepServices) {
@@ -45,7 +45,7 @@ class VisitService internal constructor(private val s: DoorstepServices) {
 
     /** Finishes a visit; the result lists the needs the core raised from its answers. */
     suspend fun finish(visitId: String, outcome: VisitOutcome, note: String?): FinishedVisit = s.call { d ->
-        val f = d.finishVisit(visitId, FinishVisit(uniffi.doorstep_ffi.VisitOutcome.valueOf(outcome.name), note, null, null))
+        val f = d.finishVisit(visitId, FinishVisit(org.doorstep.core.model.VisitOutcome.valueOf(outcome.name), note, null, null))
         FinishedVisit(f.visit.id, f.needs.map { it.toApp() }, f.followUp?.dueAtMs)
     }.also { s.sync.wrote() }
 
@@ -56,7 +56,7 @@ class VisitService internal constructor(private val s: DoorstepServices) {
         }.sortedByDescending { it.finishedAtMs }
     }
 
-    private fun form(d: Doorstep, st: uniffi.doorstep_ffi.VisitState): VisitForm {
+    private fun form(d: Doorstep, st: org.doorstep.core.model.VisitState): VisitForm {
         val t = synchronized(templates) {
             templates.getOrPut(st.templateId to st.templateVersion) { d.getTemplate(st.templateId, st.templateVersion) }
         }
