@@ -16,6 +16,8 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -38,6 +40,7 @@ import org.doorstep.app.visit.VisitPresenter
 import org.doorstep.app.visit.VisitView
 import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DoorstepServices
+import org.doorstep.sdk.Enrolment
 import org.doorstep.sdk.Role
 import org.doorstep.sdk.SyncRun
 
@@ -48,6 +51,21 @@ import org.doorstep.sdk.SyncRun
 class AppGraph(val services: DoorstepServices, val defaultServer: String, language: Language = Language.ZH_CN) {
     val navigator = Navigator()
     val language = MutableStateFlow(language)
+
+    /** Work that outlives a screen (the first sync after enrolment). */
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
+    /** Goes home after enrolment and brings in the phone's areas at once. */
+    fun enrolled(e: Enrolment) {
+        navigator.reset(Destination.Home(e))
+        scope.launch {
+            try {
+                services.sync.syncNow()
+            } catch (_: DoorstepFailure) {
+                // The sync bar shows it.
+            }
+        }
+    }
 
     /** Reads the enrolment and opens the first screen: first run, or home. */
     suspend fun start() {
@@ -101,7 +119,7 @@ private fun Screen(d: Destination, g: AppGraph) {
     when (d) {
         Destination.Starting -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { Text(LocalStrings.current.appName) }
         Destination.FirstRun -> {
-            val p = remember { FirstRunPresenter(sv.enrolment, scope, g.defaultServer) { nav.reset(Destination.Home(it)) } }
+            val p = remember { FirstRunPresenter(sv.enrolment, scope, g.defaultServer, g::enrolled) }
             val st by p.state.collectAsState()
             FirstRunView(st, p::onEvent)
         }
