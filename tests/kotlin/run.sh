@@ -5,7 +5,8 @@
 # desktop's Compose UI test of the social worker's day and screenshot tests (JUnit 4),
 # and the Android platform layer compiled against AndroidX and tested with Robolectric.
 # Maven fetches everything from Maven Central into ~/.m2 on first run (about 600 MB) and
-# reads it from there afterwards; with the Rust build warm the run takes about 2.5 minutes on two cores.
+# reads it from there afterwards; with the Rust build warm the run takes about 2.5
+# minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -n "${DOORSTEP_TEST_SERVER:-}" ] || exec tests/with-server.sh tests/kotlin/run.sh "$@"
