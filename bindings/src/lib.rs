@@ -126,6 +126,8 @@ impl Doorstep {
     /// Keychain.
     #[uniffi::constructor]
     pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Doorstep>> {
+        // The key is wiped from this copy once the store has it.
+        let key = zeroize::Zeroizing::new(key);
         let inner = call(|| core::Doorstep::open(&path, &key))?;
         Ok(Arc::new(Doorstep { inner }))
     }
