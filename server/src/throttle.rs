@@ -2,9 +2,10 @@
 //! and of enrolment codes (per client address). A few wrong tries are free; after them
 //! each further try must wait twice as long as the one before, up to a cap, and a try
 //! made while it has to wait is answered 429 with `Retry-After`, whatever it holds, so
-//! the right password does not work during the wait either. Wrong tries are forgotten an
-//! hour after the last one; a right password clears its account's count, not its
-//! address's.
+//! the right password does not work during the wait either. A try is counted before it
+//! is judged, so tries sent side by side get no more than tries sent one after another.
+//! Wrong tries are forgotten an hour after the last one; a right password clears its
+//! account's count, not its address's.
 //!
 //! The counts live in the memory of one server node: with several nodes behind a load
 //! balancer, a guesser reaching all of them gets as many tries as there are nodes.
@@ -131,9 +132,11 @@ impl Throttle {
         self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether a try on these keys may go ahead at `now_ms`; the longest wait if not.
-    pub fn check(&self, keys: &[Key], now_ms: i64) -> Result<(), Wait> {
-        let counts = self.lock();
+    /// Starts a try on these keys at `now_ms`: the longest wait if one of them has to wait,
+    /// else the try is counted as wrong at once, before it is judged, so that tries made
+    /// side by side see each other's counts (`succeeded` takes it back).
+    pub fn attempt(&self, keys: &[Key], now_ms: i64) -> Result<(), Wait> {
+        let mut counts = self.lock();
         let wait = keys
             .iter()
             .filter_map(|k| counts.get(k).or_else(|| counts.get(&k.overflow())))
@@ -141,45 +144,60 @@ impl Throttle {
             .max()
             .unwrap_or(0);
         if wait > 0 {
-            Err(Wait { ms: wait })
-        } else {
-            Ok(())
+            return Err(Wait { ms: wait });
         }
+        for k in keys {
+            count_wrong(&mut counts, k, now_ms);
+        }
+        Ok(())
     }
 
-    /// Counts a wrong try on each key.
-    pub fn wrong(&self, keys: &[Key], now_ms: i64) {
+    /// A try that turned out right: its account's count is cleared, and the try is taken
+    /// back from the other keys' (an address keeps the wrong tries made from it).
+    pub fn succeeded(&self, keys: &[Key]) {
         let mut counts = self.lock();
         for k in keys {
-            let rule = k.rule();
-            if !counts.contains_key(k) && counts.len() >= MAX_KEYS {
-                counts.retain(|k, c| !c.forgotten(k.rule(), now_ms));
-            }
-            let key = if counts.contains_key(k) || counts.len() < MAX_KEYS {
-                k.clone()
-            } else {
-                k.overflow()
-            };
-            let c = counts.entry(key).or_default();
-            if c.wrong > 0 && c.forgotten(rule, now_ms) {
-                *c = Count::default();
-            }
-            c.wrong = c.wrong.saturating_add(1);
-            c.last_wrong_ms = now_ms;
-            if c.wrong > rule.free {
-                let doublings = (c.wrong - rule.free - 1).min(30);
-                let wait = rule
-                    .first_wait_ms
-                    .saturating_mul(1i64 << doublings)
-                    .min(rule.max_wait_ms);
-                c.wait_until_ms = now_ms.saturating_add(wait);
+            match k {
+                Key::LoginAccount(_) => {
+                    counts.remove(k);
+                }
+                _ => {
+                    if let Some(c) = counts.get_mut(k) {
+                        c.wrong = c.wrong.saturating_sub(1);
+                        if c.wrong <= k.rule().free {
+                            c.wait_until_ms = 0;
+                        }
+                    }
+                }
             }
         }
     }
+}
 
-    /// Clears a key's count (a right password clears its account's).
-    pub fn clear(&self, key: &Key) {
-        self.lock().remove(key);
+/// Counts a wrong try on `k`, starting its wait once it is past its free tries.
+fn count_wrong(counts: &mut HashMap<Key, Count>, k: &Key, now_ms: i64) {
+    if !counts.contains_key(k) && counts.len() >= MAX_KEYS {
+        counts.retain(|k, c| !c.forgotten(k.rule(), now_ms));
+    }
+    let key = if counts.contains_key(k) || counts.len() < MAX_KEYS {
+        k.clone()
+    } else {
+        k.overflow()
+    };
+    let rule = key.rule();
+    let c = counts.entry(key).or_default();
+    if c.wrong > 0 && c.forgotten(rule, now_ms) {
+        *c = Count::default();
+    }
+    c.wrong = c.wrong.saturating_add(1);
+    c.last_wrong_ms = now_ms;
+    if c.wrong > rule.free {
+        let doublings = (c.wrong - rule.free - 1).min(30);
+        let wait = rule
+            .first_wait_ms
+            .saturating_mul(1i64 << doublings)
+            .min(rule.max_wait_ms);
+        c.wait_until_ms = now_ms.saturating_add(wait);
     }
 }
 
@@ -195,58 +213,69 @@ mod tests {
     fn free_tries_then_doubling_waits_up_to_the_cap() {
         let t = Throttle::new();
         let k = [Key::account("Admin ")];
-        for _ in 0..LOGIN_ACCOUNT.free {
-            assert_eq!(t.check(&k, 0), Ok(()));
-            t.wrong(&k, 0);
+        for _ in 0..=LOGIN_ACCOUNT.free {
+            assert_eq!(t.attempt(&k, 0), Ok(()));
         }
-        assert_eq!(t.check(&k, 0), Ok(()));
-        t.wrong(&k, 0);
         assert_eq!(
-            t.check(&[Key::account("admin")], 0),
+            t.attempt(&[Key::account("admin")], 0),
             Err(Wait { ms: 1_000 })
         );
-        assert_eq!(t.check(&k, 1_000), Ok(()));
-        t.wrong(&k, 1_000);
-        assert_eq!(t.check(&k, 1_000), Err(Wait { ms: 2_000 }));
+        assert_eq!(t.attempt(&k, 1_000), Ok(()));
+        assert_eq!(t.attempt(&k, 1_000), Err(Wait { ms: 2_000 }));
         let mut at = 3_000;
         for _ in 0..20 {
-            t.wrong(&k, at);
+            assert_eq!(t.attempt(&k, at), Ok(()));
             at += LOGIN_ACCOUNT.max_wait_ms;
         }
         assert_eq!(
-            t.check(&k, at - LOGIN_ACCOUNT.max_wait_ms),
+            t.attempt(&k, at - LOGIN_ACCOUNT.max_wait_ms),
             Err(Wait {
                 ms: LOGIN_ACCOUNT.max_wait_ms
             })
         );
-        t.clear(&k[0]);
-        assert_eq!(t.check(&k, 0), Ok(()));
+        t.succeeded(&k);
+        assert_eq!(t.attempt(&k, 0), Ok(()));
+    }
+
+    #[test]
+    fn a_right_try_is_taken_back_from_its_address() {
+        let t = Throttle::new();
+        let a = [Key::LoginAddress(ip())];
+        for _ in 0..LOGIN_ADDRESS.free {
+            assert_eq!(t.attempt(&a, 0), Ok(()));
+        }
+        // The next try would start a wait; a right one takes itself back.
+        assert_eq!(t.attempt(&a, 0), Ok(()));
+        t.succeeded(&a);
+        assert_eq!(t.attempt(&a, 0), Ok(()));
+        assert!(t.attempt(&a, 0).is_err());
     }
 
     #[test]
     fn wrong_tries_are_forgotten_an_hour_after_the_last() {
         let t = Throttle::new();
         let k = [Key::EnrolAddress(ip())];
-        for _ in 0..ENROL_ADDRESS.free + 3 {
-            t.wrong(&k, 0);
+        for _ in 0..=ENROL_ADDRESS.free {
+            t.attempt(&k, 0).unwrap();
         }
-        assert!(t.check(&k, 0).is_err());
-        t.wrong(&k, ENROL_ADDRESS.forget_after_ms);
-        assert_eq!(t.check(&k, ENROL_ADDRESS.forget_after_ms), Ok(()));
+        assert!(t.attempt(&k, 0).is_err());
+        let later = ENROL_ADDRESS.forget_after_ms;
+        assert_eq!(t.attempt(&k, later), Ok(()));
+        assert_eq!(t.attempt(&k, later), Ok(()), "counted from one again");
     }
 
     #[test]
     fn a_full_table_throttles_new_keys_together() {
         let t = Throttle::new();
         for i in 0..MAX_KEYS as u32 {
-            t.wrong(&[Key::LoginAccount(i.to_string())], 0);
+            t.attempt(&[Key::LoginAccount(i.to_string())], 0).unwrap();
         }
         let fresh = [Key::LoginAccount("new".into())];
-        for _ in 0..LOGIN_ADDRESS.free + 1 {
-            t.wrong(&fresh, 1);
+        for _ in 0..=LOGIN_ADDRESS.free {
+            t.attempt(&fresh, 1).unwrap();
         }
-        assert!(t.check(&fresh, 1).is_err());
-        assert!(t.check(&[Key::LoginAccount("other".into())], 1).is_err());
+        assert!(t.attempt(&fresh, 1).is_err());
+        assert!(t.attempt(&[Key::LoginAccount("other".into())], 1).is_err());
         assert_eq!(t.lock().len(), MAX_KEYS + 1);
     }
 }

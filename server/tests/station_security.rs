@@ -495,6 +495,37 @@ async fn wrong_passwords_are_throttled_per_name_and_per_address() {
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "4");
 
+    // Thirty guesses sent side by side get no more than sent one after another.
+    let side = serve(data).await;
+    let mut page = Browser::new(&side.base);
+    let login = page.text("/login").await;
+    let csrf = csrf_of(&login);
+    let cookie = format!("ds_login={}", page.cookies["ds_login"]);
+    let tries = (0..30).map(|i| {
+        let http = reqwest::Client::new();
+        let (url, cookie, csrf) = (format!("{}/login", side.base), cookie.clone(), csrf.clone());
+        tokio::spawn(async move {
+            http.post(url)
+                .header("cookie", cookie)
+                .form(&[
+                    ("name", SUB.0),
+                    ("password", &format!("guess {i}")),
+                    ("csrf", &csrf),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let mut statuses = Vec::new();
+    for t in tries.collect::<Vec<_>>() {
+        statuses.push(t.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [vec![401; 6], vec![429; 24]].concat());
+
     // Many names from one address: after twenty wrong tries, the address waits, even
     // for a name it never tried.
     let fresh = serve(data).await;

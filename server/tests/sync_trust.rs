@@ -637,6 +637,18 @@ async fn wrong_enrolment_codes_are_throttled() {
     );
     env.clock.advance(wait * 1000);
     assert_eq!(try_code(good).await.status(), 200);
+    // An hour later the count starts over: thirty codes sent side by side then get as
+    // many answers as codes sent one after another would.
+    env.clock.advance(3_600_000);
+    let side: Vec<_> = (0..30)
+        .map(|i| tokio::spawn(try_code(format!("SIDE-{i:05}"))))
+        .collect();
+    let mut statuses = Vec::new();
+    for t in side {
+        statuses.push(t.await.unwrap().status().as_u16());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [vec![404; 11], vec![429; 19]].concat());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

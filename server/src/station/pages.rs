@@ -757,7 +757,7 @@ async fn login(
     let throttle = &dash.app.throttle;
     let mut keys = vec![Key::account(&f.name)];
     keys.extend(ip.map(Key::LoginAddress));
-    if let Err(wait) = throttle.check(&keys, now(&dash)) {
+    if let Err(wait) = throttle.attempt(&keys, now(&dash)) {
         let mut resp = login_form(
             l,
             Some(&format!(
@@ -777,7 +777,6 @@ async fn login(
     let admin = match tokio::task::block_in_place(|| admins.verify(&f.name, &f.password)) {
         Ok(Some(a)) => a,
         Ok(None) => {
-            throttle.wrong(&keys, now(&dash));
             tracing::warn!(name = %f.name.trim(), ip = ?ip, "wrong dashboard password");
             return login_form(
                 l,
@@ -786,7 +785,6 @@ async fn login(
             );
         }
         Err(e) => {
-            throttle.wrong(&keys, now(&dash));
             tracing::error!(name = %f.name.trim(), error = %e, "dashboard login refused");
             return login_form(
                 l,
@@ -795,7 +793,7 @@ async fn login(
             );
         }
     };
-    throttle.clear(&keys[0]);
+    throttle.succeeded(&keys);
     let token = match admins.start_session(&admin, now(&dash)) {
         Ok(t) => t,
         Err(e) => return PageError::from(e).into_response(),

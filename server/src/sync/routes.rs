@@ -108,7 +108,7 @@ pub async fn enrol_device(
     }
     let now = state.clock.now_ms();
     let keys: Vec<Key> = ip.map(Key::EnrolAddress).into_iter().collect();
-    if let Err(wait) = state.throttle.check(&keys, now) {
+    if let Err(wait) = state.throttle.attempt(&keys, now) {
         return Err(ApiError::too_many_tries(wait));
     }
     // The proof is checked against the hash the server keeps, never taken on its word.
@@ -138,13 +138,16 @@ pub async fn enrol_device(
         .await;
     let device = match redeemed {
         Ok(d) => d,
-        Err(e @ StoreError::Backend(_)) => return Err(e.into()),
+        Err(e @ StoreError::Backend(_)) => {
+            state.throttle.succeeded(&keys);
+            return Err(e.into());
+        }
         Err(e) => {
-            state.throttle.wrong(&keys, now);
             tracing::warn!(device = %req.device_id, ip = ?ip, error = %e, "enrolment refused");
             return Err(e.into());
         }
     };
+    state.throttle.succeeded(&keys);
     tracing::info!(device = %device.device_id, user = %device.user, role = device.role.code(), renewed = renewing.is_some(), "device enrolled");
     Ok(Json(EnrolReply {
         token,
