@@ -115,7 +115,8 @@ pub enum OpVerdict {
     Deferred { code: String, reason: String },
     /// Refused; the op stays on the phone with this reason.
     Rejected {
-        /// Stable code (`forbidden_entity`, `out_of_scope`, `invalid`, `unplaced`, ...).
+        /// Stable code (`forbidden_entity`, `out_of_scope`, `clock_ahead`, `invalid`,
+        /// `wrong_device`, `wrong_user`).
         code: String,
         /// What was wrong, for the person who reviews it.
         reason: String,
