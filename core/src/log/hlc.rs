@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "u64", into = "u64")]
 pub struct Hlc(pub u64);
 
-// Crosses to the apps as its integer, which orders stamps as they order.
+// Crosses to the apps as its integer, which orders stamps as they order; a value no store
+// keeps is refused there too.
 #[cfg(feature = "ffi")]
 uniffi::custom_type!(Hlc, u64, {
     lower: |h| h.0,
-    try_lift: |v| Ok(Hlc(v)),
+    try_lift: |v| Hlc::try_from(v).map_err(uniffi::deps::anyhow::Error::msg),
 });
 
 const COUNTER_BITS: u32 = 16;
