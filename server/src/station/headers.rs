@@ -8,8 +8,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-/// The policy for the station's pages: the one stylesheet they carry inline (by its
-/// hash), images only from the station itself or inline, forms only to the station.
+/// The policy for the station's pages: no script, the one stylesheet they carry inline
+/// (by its hash), images and requests only from the station itself (a WebDriver test
+/// fetches downloads from the page), forms only to the station.
 pub fn content_security_policy() -> &'static str {
     static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     POLICY.get_or_init(|| {
@@ -17,8 +18,8 @@ pub fn content_security_policy() -> &'static str {
         let style = base64ct::Base64::encode_string(&Sha256::digest(super::pages::CSS));
         format!(
             "default-src 'none'; script-src 'none'; style-src 'sha256-{style}'; \
-             img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
-             base-uri 'none'"
+             img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'"
         )
     })
 }

@@ -148,10 +148,10 @@ fn text<'a>(op: &'a Op, field: &str) -> Option<&'a str> {
     }
 }
 
-/// Fields that name another row, per entity, with the entity each names. The first of
-/// an entity's fields that the op carries is the parent that places a new row; every one
-/// the server knows must lie in the writer's areas, so no op reaches into another area
-/// through a field.
+/// Fields that name another row, per entity, with the entity each names. Of the first
+/// `placing` fields, the first the op carries is the parent that places a new row; every
+/// row named that the server knows must lie in the writer's areas, so no op reaches into
+/// another area through a field.
 const REFERENCES: &[(&str, &[(&str, &str)])] = &[
     ("building", &[("area_id", "area")]),
     (
