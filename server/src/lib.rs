@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod station;
 pub mod storage;
 pub mod sync;
+pub mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,22 +31,45 @@ use storage::Storage;
 /// Largest request body accepted, bytes (a push of 1,000 ops fits with room to spare).
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// What every handler shares: the storage and the clock. Nothing else: nodes keep no
-/// state of their own.
+/// What every handler shares: the storage, the clock and the rules of this node. The
+/// data lives in the storage; a node keeps only its counts of wrong passwords and codes.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Storage>,
     pub clock: Arc<dyn Clock>,
+    /// How far ahead of this server's clock a pushed op may be stamped, ms.
+    pub max_clock_skew_ms: i64,
+    /// Wrong passwords and enrolment codes, per account and client address.
+    pub throttle: Arc<throttle::Throttle>,
+    /// Whether the session cookie is always `Secure` (the station is reached over HTTPS
+    /// through a proxy that does not say so).
+    pub cookie_secure: bool,
 }
 
 impl AppState {
     /// State over a storage with the system clock.
     pub fn new(store: Arc<dyn Storage>) -> Self {
+        AppState::with_clock(store, Arc::new(SystemClock))
+    }
+
+    /// State over a storage with a given clock and the default rules.
+    pub fn with_clock(store: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> Self {
         AppState {
             store,
-            clock: Arc::new(SystemClock),
+            clock,
+            max_clock_skew_ms: sync::DEFAULT_MAX_CLOCK_SKEW_MS,
+            throttle: Arc::new(throttle::Throttle::new()),
+            cookie_secure: false,
         }
     }
+}
+
+/// The address a request came from, when the server was started with connection info
+/// (`serve_on` does); the proxies in front are not asked.
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 /// How `doorstep serve` runs.
@@ -129,9 +153,12 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// A server on `127.0.0.1:0` in this process, for tests and benches: returns its address

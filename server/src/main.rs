@@ -38,6 +38,14 @@ enum Command {
         /// Fill a new station once with the demo community and a demo admin login.
         #[arg(long)]
         demo: bool,
+        /// Minutes a pushed op's clock may run ahead of this server's; further ahead is
+        /// refused (clock_ahead).
+        #[arg(long, default_value_t = 10)]
+        max_clock_skew_minutes: i64,
+        /// Mark the session cookie Secure even when no proxy says the station is reached
+        /// over HTTPS.
+        #[arg(long)]
+        cookie_secure: bool,
         #[command(flatten)]
         store: Store,
     },
@@ -223,8 +231,15 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Serve {
             listen,
             demo,
+            max_clock_skew_minutes,
+            cookie_secure,
             store,
         } => {
+            if !(0..=24 * 60).contains(&max_clock_skew_minutes) {
+                return Err(format!(
+                    "--max-clock-skew-minutes {max_clock_skew_minutes} is not between 0 and 1440"
+                ));
+            }
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -236,7 +251,9 @@ async fn run(command: Command) -> Result<(), String> {
             tracing::info!(%addr, storage = st.kind(), "serving");
             // Tests and scripts read the address from the first line of stdout.
             println!("listening on {addr}");
-            let app = AppState::new(st.clone());
+            let mut app = AppState::new(st.clone());
+            app.max_clock_skew_ms = max_clock_skew_minutes * 60_000;
+            app.cookie_secure = cookie_secure;
             let server = tokio::spawn(station::serve_on(
                 listener,
                 app,

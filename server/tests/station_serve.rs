@@ -169,3 +169,93 @@ fn cookie_of(r: &reqwest::Response) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Starts `doorstep serve` on `data` with `args`; returns it and its address.
+fn start(data: &std::path::Path, args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line {first:?}"))
+        .to_string();
+    (Running(child), addr)
+}
+
+/// When each device the sync storage holds was (last) enrolled.
+async fn enrolled(data: &std::path::Path) -> Vec<i64> {
+    use doorstep_server::storage::{SqliteStorage, Storage};
+    if !data.join("doorstep.db").exists() {
+        return vec![];
+    }
+    let store = SqliteStorage::open(&data.join("doorstep.db")).unwrap();
+    let devices = store.devices().await.unwrap();
+    devices.into_iter().map(|d| d.enrolled_at).collect()
+}
+
+/// Waits until the enrolments pass `ok`, up to a minute, and returns them.
+async fn wait_for(what: &str, data: &std::path::Path, ok: impl Fn(&[i64]) -> bool) -> Vec<i64> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let got = enrolled(data).await;
+        if ok(&got) {
+            return got;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_restarted_station_enrols_itself_again_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("station");
+    let args = ["--max-clock-skew-minutes", "5", "--cookie-secure"];
+    let (first, _) = start(&data, &args);
+    let before = wait_for("the station's enrolment", &data, |e| e.len() == 1).await;
+    drop(first);
+    let (mut second, addr) = start(&data, &args);
+    // The station's device enrols again under its id: one device, enrolled anew.
+    wait_for("the station's second enrolment", &data, |e| {
+        e != before.as_slice()
+    })
+    .await;
+    assert_eq!(enrolled(&data).await.len(), 1);
+    assert!(second.0.try_wait().unwrap().is_none(), "still serving");
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(cookie_of(&r).starts_with("ds_login="));
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+        .args(["serve", "--max-clock-skew-minutes=-1", "--data"])
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--max-clock-skew-minutes -1 is not between"),
+        "{err}"
+    );
+}

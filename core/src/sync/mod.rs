@@ -150,9 +150,14 @@ impl Doorstep {
     /// scope in the store. Ops are then written as the enrolled user.
     pub async fn enrol(&self, server: &str, code: &str) -> Result<Enrolment> {
         let http = Http::new(server, None, SyncOptions::default())?;
+        // A device enrolled before proves it holds its token, without sending it.
+        let renewal = self
+            .read(|c| store::get(c, "token"))?
+            .map(|t| protocol::renewal_proof(&protocol::token_hash(&t), code));
         let req = EnrolRequest {
             code: code.to_string(),
             device_id: self.device_id(),
+            renewal,
         };
         let reply: EnrolReply = http.call(Method::POST, "/api/v1/enrol", Some(&req)).await?;
         if reply.device_id != req.device_id {

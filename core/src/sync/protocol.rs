@@ -51,6 +51,38 @@ pub struct EnrolRequest {
     pub code: String,
     /// The phone's device id; every op it pushes must carry it.
     pub device_id: String,
+    /// A device enrolled already that enrols again (its token expired, the station moved)
+    /// proves it holds its token: `renewal_proof` of the token's hash and this code. The
+    /// server enrols an existing device id only with it, so nobody takes over another
+    /// device's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<String>,
+}
+
+/// A code as typed, the way both ends read it: letters and digits only, in capitals.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Hex SHA-256 of a token: what the server keeps of it.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    crate::hex::encode(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// Proof that a device holds the token whose hash is `token_hash`, bound to one code: hex
+/// HMAC-SHA256 keyed by the hash over the normalised code. The server checks it against
+/// the hash it keeps; it shows nothing of the token, and serves no other code.
+pub fn renewal_proof(token_hash: &str, code: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        <Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new_from_slice(token_hash.as_bytes())
+            .expect("HMAC takes a key of any length");
+    mac.update(normalize_code(code).as_bytes());
+    crate::hex::encode(&mac.finalize().into_bytes())
 }
 
 /// Reply to an enrolment: the token (shown once; the server keeps only its hash) and the
@@ -84,7 +116,8 @@ pub enum OpVerdict {
     Deferred { code: String, reason: String },
     /// Refused; the op stays on the phone with this reason.
     Rejected {
-        /// Stable code (`forbidden_entity`, `out_of_scope`, `invalid`, `unplaced`, ...).
+        /// Stable code (`forbidden_entity`, `out_of_scope`, `clock_ahead`, `invalid`,
+        /// `wrong_device`, `wrong_user`).
         code: String,
         /// What was wrong, for the person who reviews it.
         reason: String,
@@ -129,6 +162,10 @@ pub struct ErrorBody {
 pub const MAX_PUSH_OPS: usize = 1_000;
 /// Most ops in one pull page.
 pub const MAX_PULL_OPS: u32 = 5_000;
+
+/// Longest reply a phone reads, bytes: a full pull page of large ops, or a whole blob,
+/// fits many times over, and a hostile server cannot fill the phone's memory.
+pub const MAX_REPLY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Largest blob (a photo or a signature) the server keeps, bytes. Phones scale photos to
 /// 1280 px JPEGs of a few hundred kilobytes, so this leaves room.

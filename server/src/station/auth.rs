@@ -3,7 +3,8 @@
 //! of which only the hash is kept, and each session has its own CSRF token.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -11,6 +12,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{random_hex, StationError, StationResult};
 use crate::sync::enrol::hash;
+pub use crate::sync::enrol::same_secret;
+
+/// An Argon2 hash of a password with a fresh salt, in PHC form.
+fn hash_password(password: &str) -> StationResult<String> {
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&raw).map_err(|e| StationError::Invalid(format!("salt: {e}")))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| StationError::Invalid(format!("cannot hash the password: {e}")))?
+        .to_string())
+}
 
 /// How long a dashboard session lasts, ms.
 pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
@@ -49,6 +63,22 @@ pub struct Session {
 /// The admin accounts and sessions.
 pub struct Admins {
     conn: Mutex<Connection>,
+    /// A hash of no one's password, checked for a name that has no account, so that a
+    /// wrong name takes as long as a wrong password.
+    decoy: OnceLock<String>,
+    /// Passwords checked against an Argon2 hash, known names or not.
+    checks: AtomicU64,
+}
+
+/// The areas stored for an admin, or why they cannot be read. An empty list is the
+/// station admin's, so a list that cannot be read never counts as one.
+fn stored_areas(name: &str, json: &str) -> StationResult<Vec<String>> {
+    serde_json::from_str::<Vec<String>>(json).map_err(|e| {
+        tracing::error!(admin = %name, error = %e, "the stored areas of an admin cannot be read; refused");
+        StationError::Invalid(format!(
+            "the stored areas of admin {name} cannot be read ({e}); refused"
+        ))
+    })
 }
 
 const SCHEMA: &str = "
@@ -80,6 +110,8 @@ impl Admins {
         conn.execute_batch(SCHEMA)?;
         Ok(Admins {
             conn: Mutex::new(conn),
+            decoy: OnceLock::new(),
+            checks: AtomicU64::new(0),
         })
     }
 
@@ -107,14 +139,7 @@ impl Admins {
                 "password must be at least 8 characters".into(),
             ));
         }
-        let mut raw = [0u8; 16];
-        getrandom::fill(&mut raw).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
-        let salt = SaltString::encode_b64(&raw)
-            .map_err(|e| StationError::Invalid(format!("salt: {e}")))?;
-        let hashed = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| StationError::Invalid(format!("cannot hash the password: {e}")))?
-            .to_string();
+        let hashed = hash_password(password)?;
         let areas_json = serde_json::to_string(areas).expect("strings serialise");
         self.lock().execute(
             "INSERT INTO admin(name, hash, areas, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -135,6 +160,8 @@ impl Admins {
     }
 
     /// The admin if the password is theirs; `None` for a wrong name or password alike.
+    /// A name without an account costs one Argon2 check as well, so timing does not tell
+    /// which names exist. Stored areas that cannot be read refuse the login (an error).
     pub fn verify(&self, name: &str, password: &str) -> StationResult<Option<Admin>> {
         let row: Option<(String, String)> = self
             .lock()
@@ -144,21 +171,38 @@ impl Admins {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some((stored, areas)) = row else {
+        let stored = match &row {
+            Some((hash, _)) => hash.as_str(),
+            None => self.decoy()?,
+        };
+        let parsed = PasswordHash::new(stored)
+            .map_err(|e| StationError::Invalid(format!("stored hash of {name}: {e}")))?;
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        let right = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        let Some((_, areas)) = row.filter(|_| right) else {
             return Ok(None);
         };
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| StationError::Invalid(format!("stored hash of {name}: {e}")))?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_err()
-        {
-            return Ok(None);
-        }
         Ok(Some(Admin {
             name: name.trim().to_string(),
-            areas: serde_json::from_str(&areas).unwrap_or_default(),
+            areas: stored_areas(name.trim(), &areas)?,
         }))
+    }
+
+    /// How many passwords were checked against an Argon2 hash, names known or not.
+    pub fn password_checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
+    }
+
+    /// The hash checked for names without an account: of a random password nobody
+    /// knows, made with the same parameters as every account's.
+    fn decoy(&self) -> StationResult<&str> {
+        if let Some(h) = self.decoy.get() {
+            return Ok(h);
+        }
+        let made = hash_password(&random_hex(16)?)?;
+        Ok(self.decoy.get_or_init(|| made))
     }
 
     /// Starts a session; returns the cookie token.
@@ -174,7 +218,8 @@ impl Admins {
         Ok(token)
     }
 
-    /// The live session a cookie token belongs to.
+    /// The live session a cookie token belongs to; a session whose admin's stored areas
+    /// cannot be read is none (and logged), never the whole station.
     pub fn session(&self, token: &str, now_ms: i64) -> StationResult<Option<Session>> {
         let row: Option<(String, String, String)> = self
             .lock()
@@ -185,11 +230,14 @@ impl Admins {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        Ok(row.map(|(name, csrf, areas)| Session {
-            admin: Admin {
-                name,
-                areas: serde_json::from_str(&areas).unwrap_or_default(),
-            },
+        let Some((name, csrf, areas)) = row else {
+            return Ok(None);
+        };
+        let Ok(areas) = stored_areas(&name, &areas) else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            admin: Admin { name, areas },
             csrf,
         }))
     }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod headers;
 pub mod i18n;
 pub mod pages;
 
@@ -113,29 +114,34 @@ pub async fn sync_loop(station: Arc<Station>, every: Duration) {
     }
 }
 
+/// The station store's key as it lives in memory: wiped when dropped.
+pub type StoreKey = zeroize::Zeroizing<Vec<u8>>;
+
 /// The station store's key, from `station.key` in `data` (made on first use).
-pub fn store_key(data: &Path) -> StationResult<Vec<u8>> {
+pub fn store_key(data: &Path) -> StationResult<StoreKey> {
     std::fs::create_dir_all(data)
         .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
     load_or_make_key(&data.join("station.key"))
 }
 
-fn load_or_make_key(path: &Path) -> StationResult<Vec<u8>> {
+fn load_or_make_key(path: &Path) -> StationResult<StoreKey> {
     if let Some(key) = read_key(path)? {
         return Ok(key);
     }
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
-    write_key(path, &key)?;
-    Ok(key.to_vec())
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(key.as_mut_slice())
+        .map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
+    write_key(path, key.as_slice())?;
+    Ok(zeroize::Zeroizing::new(key.to_vec()))
 }
 
 /// The key in a `station.key` file, or `None` when there is no such file.
-pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
-    match std::fs::read(path) {
+pub fn read_key(path: &Path) -> StationResult<Option<StoreKey>> {
+    match std::fs::read(path).map(zeroize::Zeroizing::new) {
         Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = std::str::from_utf8(&bytes).unwrap_or_default();
             doorstep_core::hex::decode(text.trim())
+                .map(zeroize::Zeroizing::new)
                 .filter(|k| k.len() == 32)
                 .map(Some)
                 .ok_or_else(|| {
@@ -155,7 +161,8 @@ pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
 
 /// Writes a key as a new `station.key` file, readable by its owner only.
 pub fn write_key(path: &Path, key: &[u8]) -> StationResult<()> {
-    write_private(path, doorstep_core::hex::encode(key).as_bytes())
+    let hex = zeroize::Zeroizing::new(doorstep_core::hex::encode(key));
+    write_private(path, hex.as_bytes())
 }
 
 /// Writes a file only its owner may read.
@@ -247,6 +254,7 @@ pub fn router(app: crate::AppState, station: Arc<Station>) -> axum::Router {
     crate::router(app.clone())
         .merge(metrics)
         .merge(pages::routes(pages::Dash { app, station }))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
@@ -257,7 +265,10 @@ pub async fn serve_on(
     station: Arc<Station>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, station))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(app, station).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

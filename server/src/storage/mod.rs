@@ -146,6 +146,14 @@ pub enum StoreError {
     UploadLength { total: u64 },
     #[error("the enrolment code was cancelled at the station")]
     CodeCancelled,
+    /// An enrolment naming a device id that is enrolled already, without its token.
+    #[error(
+        "device {0} is enrolled already; a device enrols again only with proof of its own token"
+    )]
+    DeviceExists(String),
+    /// A revoked device trying to enrol again.
+    #[error("device {0} was revoked; a revoked device stays revoked (a new install has a new device id)")]
+    DeviceRevoked(String),
     #[error("storage: {0}")]
     Backend(String),
 }
@@ -182,17 +190,23 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_enrolment(&self, e: NewEnrolment) -> StoreResult<()>;
 
     /// Uses up a code and enrols `device_id` with `token_hash`, atomically: a code works
-    /// once. Enrolling a device again replaces its token and scope.
+    /// once. A device id enrolled already is enrolled again (new token and scope) only
+    /// when `renewing` is the hash of the token it holds now and it is not revoked; else
+    /// `DeviceExists` or `DeviceRevoked`, and the code stays unused.
     async fn redeem_enrolment(
         &self,
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device>;
 
     /// The device holding a token, revoked or not.
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+
+    /// The hash of the token an enrolled device holds now.
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>>;
 
     /// Revokes a device's token; false if no such device.
     async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool>;
@@ -281,6 +295,21 @@ pub async fn open(data: &Path, database: Option<&str>) -> StoreResult<Arc<dyn St
             })?;
             Ok(Arc::new(SqliteStorage::open(&data.join("doorstep.db"))?))
         }
+    }
+}
+
+/// Whether an enrolment may go on for `device_id`, given the token hash and revocation
+/// stored for it (none for a new device) and the hash the enrolment proved it holds.
+pub(crate) fn may_enrol_again(
+    device_id: &str,
+    held: Option<(String, Option<i64>)>,
+    renewing: Option<&str>,
+) -> StoreResult<()> {
+    match held {
+        None => Ok(()),
+        Some((_, Some(_))) => Err(StoreError::DeviceRevoked(device_id.to_string())),
+        Some((hash, None)) if renewing == Some(hash.as_str()) => Ok(()),
+        Some(_) => Err(StoreError::DeviceExists(device_id.to_string())),
     }
 }
 

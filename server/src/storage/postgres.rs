@@ -133,6 +133,7 @@ impl Storage for PostgresStorage {
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
@@ -157,22 +158,51 @@ impl Storage for PostgresStorage {
         if expires_at <= now_ms {
             return Err(StoreError::CodeExpired);
         }
+        let held = tx
+            .query_opt(
+                "SELECT token_hash, revoked_at FROM device WHERE device_id = $1 FOR UPDATE",
+                &[&device_id],
+            )
+            .await?
+            .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1)));
+        let renew = held.is_some();
+        may_enrol_again(device_id, held, renewing)?;
         tx.execute(
             "UPDATE enrolment SET used_at = $2, used_by = $3 WHERE code_hash = $1",
             &[&code_hash, &now_ms, &device_id],
         )
         .await?;
         let token_expires_at = now_ms.saturating_add(ttl);
-        tx.execute(
-            "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id,
-                role = excluded.role, areas = excluded.areas, token_hash = excluded.token_hash,
-                token_expires_at = excluded.token_expires_at,
-                enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            &[&device_id, &user, &role, &areas, &token_hash, &token_expires_at, &now_ms],
-        )
-        .await?;
+        // Written only if the device is still as checked: a concurrent enrolment of the
+        // same id finds it taken.
+        let written = if renew {
+            tx.execute(
+                "UPDATE device SET user_id = $2, role = $3, areas = $4, token_hash = $5,
+                    token_expires_at = $6, enrolled_at = $7
+                 WHERE device_id = $1 AND token_hash = $8 AND revoked_at IS NULL",
+                &[
+                    &device_id,
+                    &user,
+                    &role,
+                    &areas,
+                    &token_hash,
+                    &token_expires_at,
+                    &now_ms,
+                    &renewing.unwrap_or_default(),
+                ],
+            )
+            .await?
+        } else {
+            tx.execute(
+                "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(device_id) DO NOTHING",
+                &[&device_id, &user, &role, &areas, &token_hash, &token_expires_at, &now_ms],
+            )
+            .await?
+        };
+        if written != 1 {
+            return Err(StoreError::DeviceExists(device_id.to_string()));
+        }
         tx.commit().await?;
         Ok(Device {
             device_id: device_id.to_string(),
@@ -194,6 +224,17 @@ impl Storage for PostgresStorage {
             )
             .await?;
         row.as_ref().map(to_device).transpose()
+    }
+
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        Ok(client
+            .query_opt(
+                "SELECT token_hash FROM device WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await?
+            .map(|r| r.get(0)))
     }
 
     async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool> {

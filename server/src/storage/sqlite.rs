@@ -154,6 +154,7 @@ impl Storage for SqliteStorage {
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device> {
         let (code_hash, device_id, token_hash) = (
@@ -161,6 +162,7 @@ impl Storage for SqliteStorage {
             device_id.to_string(),
             token_hash.to_string(),
         );
+        let renewing = renewing.map(str::to_string);
         blocking(&self.writer, move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             type Code = (String, String, String, i64, i64, Option<i64>, Option<i64>);
@@ -194,20 +196,46 @@ impl Storage for SqliteStorage {
             if expires_at <= now_ms {
                 return Err(StoreError::CodeExpired);
             }
+            let held: Option<(String, Option<i64>)> = tx
+                .query_row(
+                    "SELECT token_hash, revoked_at FROM device WHERE device_id = ?1",
+                    [&device_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let renew = held.is_some();
+            super::may_enrol_again(&device_id, held, renewing.as_deref())?;
             tx.execute(
                 "UPDATE enrolment SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1",
                 params![code_hash, now_ms, device_id],
             )?;
             let token_expires_at = now_ms.saturating_add(ttl);
-            tx.execute(
-                "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id,
-                    role = excluded.role, areas = excluded.areas, token_hash = excluded.token_hash,
-                    token_expires_at = excluded.token_expires_at,
-                    enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-                params![device_id, user, role, areas, token_hash, token_expires_at, now_ms],
-            )?;
+            let written = if renew {
+                tx.execute(
+                    "UPDATE device SET user_id = ?2, role = ?3, areas = ?4, token_hash = ?5,
+                        token_expires_at = ?6, enrolled_at = ?7
+                     WHERE device_id = ?1 AND token_hash = ?8 AND revoked_at IS NULL",
+                    params![
+                        device_id,
+                        user,
+                        role,
+                        areas,
+                        token_hash,
+                        token_expires_at,
+                        now_ms,
+                        renewing
+                    ],
+                )?
+            } else {
+                tx.execute(
+                    "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(device_id) DO NOTHING",
+                    params![device_id, user, role, areas, token_hash, token_expires_at, now_ms],
+                )?
+            };
+            if written != 1 {
+                return Err(StoreError::DeviceExists(device_id));
+            }
             tx.commit()?;
             to_device((device_id, user, role, areas, token_expires_at, None))
         })
@@ -225,6 +253,18 @@ impl Storage for SqliteStorage {
                 .query_row([&token_hash], device_row)
                 .optional()?;
             row.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>> {
+        let device_id = device_id.to_string();
+        blocking(&self.reader, move |c| {
+            Ok(
+                c.prepare_cached("SELECT token_hash FROM device WHERE device_id = ?1")?
+                    .query_row([&device_id], |r| r.get(0))
+                    .optional()?,
+            )
         })
         .await
     }

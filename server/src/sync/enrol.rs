@@ -3,7 +3,6 @@
 //! yields is 256 random bits. The server keeps only SHA-256 hashes of both.
 
 use doorstep_core::sync::Role;
-use sha2::{Digest, Sha256};
 
 use crate::storage::{NewEnrolment, Storage, StoreError, StoreResult};
 
@@ -18,7 +17,18 @@ pub const DEFAULT_TOKEN_TTL_MS: i64 = 90 * 86_400_000;
 
 /// Hex SHA-256 of a secret.
 pub fn hash(secret: &str) -> String {
-    doorstep_core::hex::encode(&Sha256::digest(secret.as_bytes()))
+    doorstep_core::sync::protocol::token_hash(secret)
+}
+
+/// Whether two secrets (CSRF tokens, proofs) are equal, in time that depends on their
+/// lengths only, so a guesser cannot learn a secret byte by byte from reply times.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
@@ -29,10 +39,7 @@ fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
 
 /// A code as typed: capitals, no dashes or spaces.
 pub fn normalize(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    doorstep_core::sync::protocol::normalize_code(code)
 }
 
 /// A fresh device token (64 hex digits).

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use super::enrol;
 use crate::error::ApiError;
-use crate::storage::Device;
+use crate::storage::{Device, StoreError};
+use crate::throttle::Key;
 use crate::AppState;
 
 /// A JSON body whose rejections (malformed, truncated, too large) are JSON errors too.
@@ -82,14 +83,18 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
-/// Trades a one-time code for a device token.
+/// Trades a one-time code for a device token. A device id enrolled already is enrolled
+/// again only with proof of its token; wrong codes from one address are throttled.
 #[utoipa::path(post, path = "/api/v1/enrol", tag = "sync",
-    request_body(content = inline(serde_json::Value), description = "EnrolRequest: {code, device_id}"),
+    request_body(content = inline(serde_json::Value), description = "EnrolRequest: {code, device_id, renewal?}"),
     responses((status = 200, description = "EnrolReply: token, device_id, user, role, areas, token_expires_at"),
                (status = 404, description = "unknown code"), (status = 410, description = "expired code"),
-               (status = 409, description = "code already used")))]
+               (status = 409, description = "code already used, or device_exists: the device id is enrolled and no proof of its token came"),
+               (status = 403, description = "device_revoked"),
+               (status = 429, description = "too many wrong codes from this address; Retry-After says when to try again")))]
 pub async fn enrol_device(
     State(state): State<AppState>,
+    ConnectInfoIp(ip): ConnectInfoIp,
     ApiJson(req): ApiJson<EnrolRequest>,
 ) -> Result<Json<EnrolReply>, ApiError> {
     if req.device_id.trim().is_empty() || req.device_id.len() > 100 {
@@ -101,18 +106,49 @@ pub async fn enrol_device(
     if code.is_empty() {
         return Err(ApiError::bad_request("code must not be empty"));
     }
-    let token = enrol::new_token()?;
     let now = state.clock.now_ms();
-    let device = state
+    let keys: Vec<Key> = ip.map(Key::EnrolAddress).into_iter().collect();
+    if let Err(wait) = state.throttle.attempt(&keys, now) {
+        return Err(ApiError::too_many_tries(wait));
+    }
+    // The proof is checked against the hash the server keeps, never taken on its word.
+    let renewing = match &req.renewal {
+        Some(proof) => state
+            .store
+            .device_token_hash(&req.device_id)
+            .await?
+            .filter(|held| {
+                enrol::same_secret(
+                    &doorstep_core::sync::protocol::renewal_proof(held, &code),
+                    proof,
+                )
+            }),
+        None => None,
+    };
+    let token = enrol::new_token()?;
+    let redeemed = state
         .store
         .redeem_enrolment(
             &enrol::hash(&code),
             &req.device_id,
             &enrol::hash(&token),
+            renewing.as_deref(),
             now,
         )
-        .await?;
-    tracing::info!(device = %device.device_id, user = %device.user, role = device.role.code(), "device enrolled");
+        .await;
+    let device = match redeemed {
+        Ok(d) => d,
+        Err(e @ StoreError::Backend(_)) => {
+            state.throttle.succeeded(&keys);
+            return Err(e.into());
+        }
+        Err(e) => {
+            tracing::warn!(device = %req.device_id, ip = ?ip, error = %e, "enrolment refused");
+            return Err(e.into());
+        }
+    };
+    state.throttle.succeeded(&keys);
+    tracing::info!(device = %device.device_id, user = %device.user, role = device.role.code(), renewed = renewing.is_some(), "device enrolled");
     Ok(Json(EnrolReply {
         token,
         device_id: device.device_id,
@@ -121,6 +157,17 @@ pub async fn enrol_device(
         areas: device.areas,
         token_expires_at: device.token_expires_at,
     }))
+}
+
+/// The client's address, when the server knows it.
+pub struct ConnectInfoIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConnectInfoIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ConnectInfoIp(crate::client_ip(&parts.extensions)))
+    }
 }
 
 /// Stores a batch of ops; one verdict per op.
@@ -142,11 +189,12 @@ pub async fn push(
             format!("{} ops in one push; at most {MAX_PUSH_OPS}", req.ops.len()),
         ));
     }
-    let results = super::push(
+    let results = super::push_with(
         state.store.as_ref(),
         &device,
         &req.ops,
         state.clock.now_ms(),
+        state.max_clock_skew_ms,
     )
     .await?;
     let rejected = results
