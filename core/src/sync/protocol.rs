@@ -129,6 +129,15 @@ pub const MAX_PUSH_OPS: usize = 1_000;
 /// Most ops in one pull page.
 pub const MAX_PULL_OPS: u32 = 5_000;
 
+/// Longest op id, device id or row id, bytes. Ids are UUIDs or hex digests; the room
+/// left is for ids other clients make, not for text.
+pub const MAX_ID_BYTES: usize = 128;
+/// Longest user name or entity name of an op, bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+/// Longest string in an op's fields, bytes (a checklist template's JSON is under 10 KiB,
+/// a visit's answers a few).
+pub const MAX_FIELD_BYTES: usize = 256 * 1024;
+
 /// Largest blob (a photo or a signature) the server keeps, bytes. Phones scale photos to
 /// 1280 px JPEGs of a few hundred kilobytes, so this leaves room.
 pub const MAX_BLOB_BYTES: u64 = 10 * 1024 * 1024;

@@ -158,7 +158,30 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(format!("postgres: {e}"))
+        // The error's own text is often just "db error"; the cause is in the server's
+        // answer (message, detail, SQLSTATE) or further down the chain.
+        if let Some(db) = e.as_db_error() {
+            let mut m = format!(
+                "postgres: {}: {} (SQLSTATE {})",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("; {d}"));
+            }
+            if let Some(w) = db.where_() {
+                m.push_str(&format!("; where: {w}"));
+            }
+            return StoreError::Backend(m);
+        }
+        let mut m = format!("postgres: {e}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            m.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        StoreError::Backend(m)
     }
 }
 

@@ -30,7 +30,10 @@ pub struct PostgresStorage {
 }
 
 fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend(format!("postgres pool: {e}"))
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+        e => StoreError::Backend(format!("postgres pool: {e}")),
+    }
 }
 
 impl PostgresStorage {

@@ -45,10 +45,21 @@ pub async fn push(
     ops: &[Op],
     now_ms: i64,
 ) -> StoreResult<Vec<OpResult>> {
-    let ids: Vec<String> = ops.iter().map(|o| o.id.clone()).collect();
-    let known = store.known_ops(&ids).await?;
-    let mut wanted: Vec<(String, String)> = ops
+    // Every field is checked before any storage sees the op: one bad op gets its own
+    // verdict and the rest of the batch goes on, on SQLite and PostgreSQL alike.
+    let invalid: Vec<Option<String>> = ops
         .iter()
+        .map(|o| log::validate(SCHEMA, o).err().map(|e| e.to_string()))
+        .collect();
+    let valid = || {
+        ops.iter()
+            .zip(&invalid)
+            .filter(|(_, bad)| bad.is_none())
+            .map(|(o, _)| o)
+    };
+    let ids: Vec<String> = valid().map(|o| o.id.clone()).collect();
+    let known = store.known_ops(&ids).await?;
+    let mut wanted: Vec<(String, String)> = valid()
         .filter(|o| !known.contains(&o.id))
         .filter_map(|o| match scope::place(o) {
             Place::Of(e, id) => Some((e.to_string(), id)),
@@ -62,7 +73,11 @@ pub async fn push(
     let mut accept: Vec<StoredOp> = Vec::new();
     let mut results = Vec::with_capacity(ops.len());
     let mut refused_places = Vec::new();
-    for op in ops {
+    for (op, bad) in ops.iter().zip(&invalid) {
+        if let Some(reason) = bad {
+            results.push(rejected(op, "invalid", reason.clone()));
+            continue;
+        }
         if known.contains(&op.id) || seen.contains(op.id.as_str()) {
             results.push(OpResult {
                 op_id: op.id.clone(),
@@ -110,13 +125,12 @@ pub async fn push(
     Ok(results)
 }
 
-/// The area an op is placed in, or why it is refused.
+/// The area a valid op is placed in, or why it is refused.
 fn check(
     device: &Device,
     op: &Op,
     places: &HashMap<(String, String), String>,
 ) -> Result<String, (&'static str, String)> {
-    log::validate(SCHEMA, op).map_err(|e| ("invalid", e.to_string()))?;
     if op.device != device.device_id {
         return Err((
             "wrong_device",
