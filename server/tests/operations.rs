@@ -4,11 +4,15 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::*;
 use doorstep_core::log::Op;
 use doorstep_core::registry::NewHousehold;
 use doorstep_core::sync::protocol::{OpVerdict, PushReply, PushRequest, MAX_ID_BYTES};
 use doorstep_core::Doorstep;
+use doorstep_server::storage::{SqliteStorage, Storage};
+use doorstep_server::AppState;
 
 fn token(phone: &Doorstep) -> String {
     phone
@@ -100,6 +104,122 @@ async fn one_bad_op_gets_its_verdict_and_the_rest_are_stored(b: Backend) {
     // The phone's own sync now acknowledges the good ops and has nothing left.
     let report = phone.sync_with(quick(), None).await.unwrap();
     assert_eq!((report.rejected, report.pending), (0, 0));
+}
+
+fn household_at(phone: &Doorstep, address: &str) -> String {
+    let area = phone.ensure_area(GRID1).unwrap();
+    phone
+        .create_household(&NewHousehold {
+            area_id: area.id,
+            building_id: None,
+            address: address.into(),
+            unit: None,
+            phone: None,
+        })
+        .unwrap()
+        .id
+}
+
+/// A server on `addr` (or a free port) over the SQLite storage of `data`.
+async fn serve_sqlite(
+    data: &std::path::Path,
+    addr: &str,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let store: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&data.join("doorstep.db")).unwrap());
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(doorstep_server::serve_on(
+        listener,
+        AppState::new(store),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    (addr, tx)
+}
+
+/// The station is restored from a backup older than what a phone has pulled: the phone's
+/// cursor is past every stored op, and without a reset it would never see the ops the
+/// restored server stores under the sequences it thinks it has seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_ahead_of_a_restored_server_pulls_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    drop(doorstep_server::station::Station::open(&old).unwrap());
+    let (addr, stop) = serve_sqlite(&old, "127.0.0.1:0").await;
+    let store: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&old.join("doorstep.db")).unwrap());
+    let code = |user: &'static str| {
+        let store = store.clone();
+        async move {
+            let req = doorstep_server::sync::enrol::CodeRequest {
+                user: user.into(),
+                role: SW,
+                areas: vec![GRID1.into()],
+                code_ttl_ms: 3_600_000,
+                token_ttl_ms: 86_400_000,
+            };
+            doorstep_server::sync::enrol::create_code(store.as_ref(), &req, now())
+                .await
+                .unwrap()
+        }
+    };
+    let url = format!("http://{addr}");
+    let a = Doorstep::open(dir.path().join("a.db"), &[1u8; 32]).unwrap();
+    let b = Doorstep::open(dir.path().join("b.db"), &[2u8; 32]).unwrap();
+    a.enrol(&url, &code("wang").await).await.unwrap();
+    b.enrol(&url, &code("li").await).await.unwrap();
+    household_at(&a, "1-101");
+    a.sync_with(quick(), None).await.unwrap();
+    b.sync_with(quick(), None).await.unwrap();
+    let file = dir.path().join("station.backup");
+    doorstep_server::station::backup::backup(&old, &file, now()).unwrap();
+    let backed_up = store.op_count().await.unwrap() as i64;
+    household_at(&a, "1-102");
+    household_at(&a, "1-103");
+    a.sync_with(quick(), None).await.unwrap();
+    b.sync_with(quick(), None).await.unwrap();
+    let ahead = b.sync_cursor().unwrap();
+    assert!(ahead > backed_up, "b has pulled past the backup");
+    drop(store);
+    let _ = stop.send(());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    doorstep_server::station::backup::restore(&file, &new, Some(&old.join("station.key"))).unwrap();
+    let (_addr, _stop) = serve_sqlite(&new, &addr.to_string()).await;
+    // Written after the restore: stored under a sequence b believes it has seen.
+    let later = household_at(&a, "1-104");
+    a.sync_with(quick(), None).await.unwrap();
+    let restored: Arc<dyn Storage> =
+        Arc::new(SqliteStorage::open(&new.join("doorstep.db")).unwrap());
+    let high = restored.op_count().await.unwrap() as i64;
+    assert!(
+        high <= ahead,
+        "the new op's sequence is one b's cursor covers"
+    );
+    b.sync_with(quick(), None).await.unwrap();
+    assert_eq!(b.household(&later).unwrap().address, "1-104");
+    assert!(
+        b.sync_cursor().unwrap() <= high,
+        "b's cursor is the server's again"
+    );
+    // What b had from before the backup and after it is still there.
+    for id in a
+        .read(|c| {
+            let mut s = c.prepare("SELECT id FROM household")?;
+            let ids = s
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ids)
+        })
+        .unwrap()
+    {
+        b.household(&id).unwrap();
+    }
+}
+
+fn now() -> i64 {
+    use doorstep_core::Clock;
+    doorstep_core::SystemClock.now_ms()
 }
 
 macro_rules! on_both {

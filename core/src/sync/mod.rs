@@ -223,10 +223,23 @@ impl Doorstep {
         report: &mut SyncReport,
         tell: &(dyn Fn(SyncStage, u64, u64) + Send + Sync),
     ) -> Result<()> {
+        let mut reset = false;
         loop {
             let cursor = self.read(store::cursor)?;
             let path = format!("/api/v1/pull?after={cursor}&limit={}", opts.pull_page);
             let page: PullReply = http.call::<(), _>(Method::GET, &path, None).await?;
+            if page.reset {
+                // The server holds less than this device has seen (restored from an older
+                // backup): start over from 0; what is here already applies as duplicates.
+                if reset || cursor == 0 {
+                    return Err(Error::Network(format!(
+                        "the server asked to start the pull over again from cursor {cursor}"
+                    )));
+                }
+                reset = true;
+                self.apply_page(&[], 0)?;
+                continue;
+            }
             if page.cursor < cursor {
                 return Err(Error::Network(format!(
                     "the server moved the cursor back from {cursor} to {}",

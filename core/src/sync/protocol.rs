@@ -113,6 +113,11 @@ pub struct PullReply {
     pub cursor: i64,
     /// Whether more ops are waiting after `cursor`.
     pub more: bool,
+    /// The cursor asked for is past everything the server holds (it was restored from an
+    /// older backup): the device must pull again from 0, applying what it already has as
+    /// duplicates, or it would miss what the server stores from now on. `cursor` is 0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
 }
 
 /// The body of every error reply.

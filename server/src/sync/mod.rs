@@ -211,6 +211,22 @@ pub async fn pull(
     let page = store
         .pull(&scope::pull_filter(device), after, limit)
         .await?;
+    // A cursor past the highest sequence was handed out by this storage before it was
+    // restored from an older backup; echoing it back would skip what is stored next.
+    if after > page.high_water {
+        tracing::warn!(
+            device = %device.device_id,
+            after,
+            high_water = page.high_water,
+            "a pull cursor is past every stored op; the device is told to start over"
+        );
+        return Ok(PullReply {
+            ops: vec![],
+            cursor: 0,
+            more: true,
+            reset: true,
+        });
+    }
     let full = page.ops.len() as u32 == limit;
     let cursor = match page.ops.last() {
         Some((seq, _)) if full => *seq,
@@ -224,5 +240,6 @@ pub async fn pull(
             .collect(),
         cursor,
         more: full,
+        reset: false,
     })
 }
