@@ -13,6 +13,24 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::export::{self, Format};
 use crate::station::Station;
 
+/// Writes a line to standard output. A reader that went away (`doorstep enrol | head -1`)
+/// is no failure of the command: what it did is done, and the rest of its output is
+/// dropped instead of panicking as `println!` does.
+pub fn out(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o
+        .write_fmt(line)
+        .and_then(|_| o.write_all(b"\n"))
+        .and_then(|_| o.flush());
+}
+
+/// `println!` for the commands: see [`out`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::out(format_args!($($arg)*)) };
+}
+
 fn now() -> i64 {
     SystemClock.now_ms()
 }
@@ -60,9 +78,9 @@ pub fn admin_create(
         .put(name, password, &areas, now())
         .map_err(|e| e.to_string())?;
     if admin.areas.is_empty() {
-        println!("admin {} may see the whole station", admin.name);
+        say!("admin {} may see the whole station", admin.name);
     } else {
-        println!("admin {} may see {}", admin.name, admin.areas.join(", "));
+        say!("admin {} may see {}", admin.name, admin.areas.join(", "));
     }
     Ok(())
 }
@@ -75,7 +93,7 @@ pub fn import_residents(data: &Path, file: &Path) -> Result<bool, String> {
     let report = station.core.import_csv(&bytes).map_err(|e| e.to_string());
     bar.finish_and_clear();
     let report = report?;
-    println!(
+    say!(
         "households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
         report.households_added,
         report.residents_added,
@@ -84,7 +102,7 @@ pub fn import_residents(data: &Path, file: &Path) -> Result<bool, String> {
         report.errors.len()
     );
     for e in &report.errors {
-        println!("line {}, {}: {}", e.line, e.column, e.reason);
+        say!("line {}, {}: {}", e.line, e.column, e.reason);
     }
     Ok(report.errors.is_empty())
 }
@@ -138,7 +156,7 @@ pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
     bar.finish_and_clear();
     std::fs::write(a.output, &bytes)
         .map_err(|e| format!("cannot write {}: {e}", a.output.display()))?;
-    println!("{} rows to {}", table.rows.len(), a.output.display());
+    say!("{} rows to {}", table.rows.len(), a.output.display());
     Ok(())
 }
 
@@ -160,7 +178,7 @@ pub fn passes_sheet(
     bar.finish_and_clear();
     let pdf = pdf?;
     std::fs::write(output, &pdf).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-    println!("pass sheet for {} to {}", area.path, output.display());
+    say!("pass sheet for {} to {}", area.path, output.display());
     Ok(())
 }
 
@@ -170,7 +188,7 @@ pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
     let station = open(data)?;
     let old = station.core.trusted_keys().map_err(|e| e.to_string())?;
     let key = station.core.new_signing_key().map_err(|e| e.to_string())?;
-    println!("new signing key {}", key.key_id);
+    say!("new signing key {}", key.key_id);
     if retire_old {
         for k in old
             .iter()
@@ -180,7 +198,7 @@ pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
                 .core
                 .retire_key(&k.key_id)
                 .map_err(|e| e.to_string())?;
-            println!("retired key {}", k.key_id);
+            say!("retired key {}", k.key_id);
         }
     }
     Ok(())
@@ -200,7 +218,7 @@ pub fn backup(data: &Path, file: &Path, postgres: bool) -> Result<(), String> {
     let size = crate::station::backup::backup(data, file, now()).map_err(|e| e.to_string());
     bar.finish_and_clear();
     let size = size?;
-    println!(
+    say!(
         "backup of {} in {} ({size} bytes), encrypted with the key in {}: keep a copy of \
          that key apart from the backup, restore asks for it",
         data.display(),
@@ -220,7 +238,7 @@ pub fn restore(data: &Path, file: &Path, key: Option<&Path>, postgres: bool) -> 
     let done = crate::station::backup::restore(file, data, key).map_err(|e| e.to_string());
     bar.finish_and_clear();
     done?;
-    println!("restored {} into {}", file.display(), data.display());
+    say!("restored {} into {}", file.display(), data.display());
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod metrics;
+pub mod serve;
 pub mod station;
 pub mod storage;
 pub mod sync;
@@ -123,15 +124,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on an already bound listener until `shutdown` resolves.
+/// Serves on an already bound listener until `shutdown` resolves, with the default
+/// timeouts and shutdown deadline (`serve::Limits`).
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve::serve(listener, router(state), serve::Limits::default(), shutdown).await
 }
 
 /// A server on `127.0.0.1:0` in this process, for tests and benches: returns its address

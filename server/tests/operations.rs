@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
 use doorstep_core::log::Op;
@@ -13,6 +14,8 @@ use doorstep_core::sync::protocol::{OpVerdict, PushReply, PushRequest, MAX_ID_BY
 use doorstep_core::Doorstep;
 use doorstep_server::storage::{SqliteStorage, Storage};
 use doorstep_server::AppState;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 fn token(phone: &Doorstep) -> String {
     phone
@@ -215,6 +218,109 @@ async fn a_phone_ahead_of_a_restored_server_pulls_from_the_start() {
     {
         b.household(&id).unwrap();
     }
+}
+
+/// A server with short timeouts over a fresh SQLite storage.
+async fn short_limits_server(dir: &tempfile::TempDir) -> std::net::SocketAddr {
+    let store: Arc<dyn Storage> =
+        Arc::new(SqliteStorage::open(&dir.path().join("doorstep.db")).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = doorstep_server::serve::Limits {
+        header: Duration::from_millis(300),
+        body: Duration::from_millis(300),
+        idle: Duration::from_millis(500),
+        drain: Duration::from_secs(1),
+    };
+    tokio::spawn(doorstep_server::serve::serve(
+        listener,
+        doorstep_server::router(AppState::new(store)),
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// Reads until the server closes the connection; fails the test if it never does.
+async fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the server never closed the connection");
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_header_is_closed_after_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = short_limits_server(&dir).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let got = read_until_closed(&mut s).await;
+    assert!(
+        !got.starts_with(b"HTTP/1.1 200"),
+        "no answer to half a header"
+    );
+    // A keep-alive connection that sends nothing more after its answer is closed too.
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let got = read_until_closed(&mut s).await;
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_body_gets_408_and_the_connection_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = short_limits_server(&dir).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"code\": ",
+    )
+    .await
+    .unwrap();
+    let got = String::from_utf8(read_until_closed(&mut s).await).unwrap();
+    assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+    assert!(got.contains("\"code\":\"timeout\""), "{got}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = short_limits_server(&dir).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut s = socket.connect(addr).await.unwrap();
+    // Far more answers than the sockets' buffers hold (2,000 of the API document, some
+    // 40 MB), asked for and never read: the server's writes stop, and nothing moves.
+    let one = b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+    let asked = 2_000;
+    // The server stops reading too once its answers back up, and may close before the
+    // last request is written.
+    let _ = s.write_all(&one.repeat(asked)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = read_until_closed(&mut s).await;
+    let answers = got.windows(12).filter(|w| w == b"HTTP/1.1 200").count();
+    assert!(
+        answers > 0 && answers < asked,
+        "{answers} answers of {asked}"
+    );
 }
 
 fn now() -> i64 {

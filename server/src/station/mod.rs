@@ -250,14 +250,31 @@ pub fn router(app: crate::AppState, station: Arc<Station>) -> axum::Router {
         .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
-/// Serves the service with the dashboard on a bound listener until `shutdown`.
+/// Serves the service with the dashboard on a bound listener until `shutdown`, with the
+/// default timeouts.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: crate::AppState,
     station: Arc<Station>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, station))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(
+        listener,
+        app,
+        station,
+        crate::serve::Limits::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// Serves the service with the dashboard with these timeouts and shutdown deadline.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: crate::AppState,
+    station: Arc<Station>,
+    limits: crate::serve::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::serve::serve(listener, router(app, station), limits, shutdown).await
 }
