@@ -59,21 +59,59 @@ pub struct Config {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull, and blobs (photos, signatures) by SHA-256, uploaded and downloaded resumably."),
+    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull, and blobs (photos, signatures) by SHA-256, uploaded and downloaded resumably. Every error is an ErrorBody with a stable code."),
     paths(sync::routes::enrol_device, sync::routes::create_enrolment, sync::routes::push, sync::routes::pull, sync::routes::whoami,
           sync::blobs::head, sync::blobs::get, sync::blobs::put, healthz),
+    components(schemas(doorstep_core::sync::protocol::ErrorBody)),
+    modifiers(&BearerScheme),
     tags((name = "sync", description = "Phones enrol, push their ops and pull what their role and areas may see."))
 )]
 struct ApiDoc;
 
+/// The `bearer` scheme the sync operations name: the device token from `/api/v1/enrol`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The device token that enrolment gave: `Authorization: Bearer TOKEN`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// What `/healthz` answers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub storage: String,
+    /// Ops stored.
+    pub ops: u64,
+}
+
 /// Liveness: 200 when the server answers and its storage does.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "{status: ok, storage}")))]
+#[utoipa::path(get, path = "/healthz",
+    responses((status = 200, description = "the server and its storage answer", body = Health),
+              (status = 503, description = "storage: the storage does not answer", body = doorstep_core::sync::protocol::ErrorBody)))]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.store.op_count().await {
-        Ok(ops) => {
-            Json(serde_json::json!({"status": "ok", "storage": state.store.kind(), "ops": ops}))
-                .into_response()
-        }
+        Ok(ops) => Json(Health {
+            status: "ok".into(),
+            storage: state.store.kind().into(),
+            ops,
+        })
+        .into_response(),
         Err(e) => error::ApiError::from(e).into_response(),
     }
 }

@@ -323,6 +323,68 @@ async fn a_client_that_stops_reading_is_closed_after_the_idle_timeout() {
     );
 }
 
+/// The API document describes what the server does: query parameters in the query, a
+/// schema for every body, the bearer scheme defined, every error status with its body.
+/// (tests/api/run.sh holds the server to it with schemathesis.)
+#[tokio::test]
+async fn the_api_document_describes_every_body_and_status() {
+    let env = Env::start(Backend::Sqlite).await;
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/openapi.json", env.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scheme = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
+    );
+    for p in doc["paths"]["/api/v1/pull"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(p["in"], "query", "{p}");
+    }
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let name = format!("{method} {path}");
+            if let Some(body) = op.get("requestBody") {
+                let content = body["content"].as_object().unwrap();
+                assert!(content.values().all(|c| c["schema"].is_object()), "{name}");
+            }
+            let secured = op.get("security").is_some();
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                !secured || responses.contains_key("401"),
+                "{name} documents 401"
+            );
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if method == "head" {
+                        continue;
+                    }
+                    let schema = &r["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(schema, "#/components/schemas/ErrorBody", "{name} {status}");
+                } else if method != "head" {
+                    assert!(
+                        r["content"].is_object(),
+                        "{name} {status} has a body schema"
+                    );
+                }
+            }
+            if method == "post" {
+                for status in ["400", "415", "422"] {
+                    assert!(responses.contains_key(status), "{name} documents {status}");
+                }
+            }
+        }
+    }
+    assert_eq!(operations, 9);
+}
+
 fn now() -> i64 {
     use doorstep_core::Clock;
     doorstep_core::SystemClock.now_ms()

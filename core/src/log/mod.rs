@@ -51,6 +51,7 @@ pub struct EntityDef {
 
 /// What an op does to its entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Sets register fields (creating the row if needed).
@@ -82,10 +83,13 @@ impl Action {
 
 /// One entry of the change log: the unit that sync moves between devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     /// Unique op id (UUIDv7).
     pub id: String,
-    /// When, by the author's hybrid logical clock.
+    /// When, by the author's hybrid logical clock: wall time in ms in the high 48 bits,
+    /// a counter in the low 16.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0))]
     pub hlc: Hlc,
     /// Author device.
     pub device: String,
@@ -97,8 +101,9 @@ pub struct Op {
     pub entity_id: String,
     /// Put, fact or delete.
     pub action: Action,
-    /// Fields set.
+    /// Fields set: strings, numbers, booleans, null, or arrays of them.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, additional_properties = true))]
     pub fields: Fields,
 }
 

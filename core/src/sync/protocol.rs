@@ -7,6 +7,7 @@ use crate::log::Op;
 
 /// What an enrolled device may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Visits households in their areas: registry, visits, needs, referrals.
@@ -45,16 +46,20 @@ impl Role {
 
 /// `POST /api/v1/enrol`: trade a one-time code for a device token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolRequest {
     /// The code the admin handed out (case and dashes do not matter).
+    #[cfg_attr(feature = "openapi", schema(pattern = "[A-Za-z0-9]", max_length = 100))]
     pub code: String,
     /// The phone's device id; every op it pushes must carry it.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,100}$"))]
     pub device_id: String,
 }
 
 /// Reply to an enrolment: the token (shown once; the server keeps only its hash) and the
 /// scope it carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolReply {
     pub token: String,
     pub device_id: String,
@@ -68,12 +73,17 @@ pub struct EnrolReply {
 
 /// `POST /api/v1/push`: a batch of ops, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
+    /// At most `MAX_PUSH_OPS`; each gets its own verdict, so an op the server refuses
+    /// (unknown entity, an id over `MAX_ID_BYTES`, a NUL) does not refuse the request.
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000))]
     pub ops: Vec<Op>,
 }
 
 /// The server's verdict on one pushed op.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpVerdict {
     /// Stored (now or by an earlier push of the same op).
@@ -92,6 +102,7 @@ pub enum OpVerdict {
 
 /// One op's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: String,
     #[serde(flatten)]
@@ -100,12 +111,14 @@ pub struct OpResult {
 
 /// Reply to a push: one result per op, in the order sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushReply {
     pub results: Vec<OpResult>,
 }
 
 /// Reply to `GET /api/v1/pull?after=CURSOR&limit=N`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullReply {
     /// Ops in server order, filtered to the device's role and areas.
     pub ops: Vec<Op>,
@@ -122,6 +135,7 @@ pub struct PullReply {
 
 /// The body of every error reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable code (`unauthorized`, `enrolment_code_expired`, `too_large`, ...).
     pub code: String,
@@ -149,6 +163,7 @@ pub const MAX_BLOB_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Reply to `PUT /api/v1/blobs/{sha256}`: where this device's upload stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlobUpload {
     pub hash: String,
     /// Bytes the server holds of this upload (all of them once complete).
