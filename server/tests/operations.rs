@@ -385,6 +385,72 @@ async fn the_api_document_describes_every_body_and_status() {
     assert_eq!(operations, 9);
 }
 
+/// A phone pulls page after page while a second connection to its file writes all the
+/// while (a station's CLI import beside its server): every write of both waits its turn,
+/// and no SQLITE_BUSY reaches either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_writes_wait_for_a_second_writer_instead_of_failing_busy() {
+    let env = Env::start(Backend::Sqlite).await;
+    let (a, _) = env.phone("wang", SW, &[GRID1]).await;
+    let area = a.ensure_area(GRID1).unwrap();
+    a.write(|w| {
+        for n in 0..3_000 {
+            doorstep_core::registry::create_household(
+                w,
+                &NewHousehold {
+                    area_id: area.id.clone(),
+                    building_id: None,
+                    address: format!("a-{n}"),
+                    unit: None,
+                    phone: None,
+                },
+                None,
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    a.sync_with(quick(), None).await.unwrap();
+    let (b, _) = env.phone("li", SW, &[GRID1]).await;
+    let second = Arc::new(Doorstep::open(b.path(), &[7u8; 32]).unwrap());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (second, stop, area) = (second.clone(), stop.clone(), area.id.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                second.ensure_area(GRID1)?;
+                second.create_household(&NewHousehold {
+                    area_id: area.clone(),
+                    building_id: None,
+                    address: format!("b-{n}"),
+                    unit: None,
+                    phone: None,
+                })?;
+                n += 1;
+                // A writer that lets others in between its writes, as a CLI command's
+                // writes do; a tight loop would starve SQLite's busy handler.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Ok::<_, doorstep_core::Error>(n)
+        })
+    };
+    let mut opts = quick();
+    opts.pull_page = 20;
+    let report = b.sync_with(opts, None).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer
+        .join()
+        .unwrap()
+        .expect("the second writer never failed");
+    let report = report.expect("the sync never failed");
+    assert!(report.applied >= 3_000, "{report:?}");
+    assert!(
+        written > 0,
+        "the second connection wrote while the sync ran"
+    );
+}
+
 fn now() -> i64 {
     use doorstep_core::Clock;
     doorstep_core::SystemClock.now_ms()

@@ -163,7 +163,7 @@ impl Doorstep {
         };
         {
             let mut st = self.lock();
-            let tx = st.conn.unchecked_transaction()?;
+            let tx = crate::store::immediate(&st.conn)?;
             store::set(&tx, "enrolment", &serde_json::to_string(&enrolment)?)?;
             store::set(&tx, "token", &reply.token)?;
             crate::store::meta_set(&tx, "user", &reply.user)?;
@@ -292,7 +292,7 @@ impl Doorstep {
     /// rejected). One step of `sync`, public so tests can drive sync without HTTP.
     pub fn record_push_results(&self, results: &[protocol::OpResult]) -> Result<(u64, u64)> {
         self.read(|c| {
-            let tx = c.unchecked_transaction()?;
+            let tx = crate::store::immediate(c)?;
             let counts = store::record_results(&tx, results)?;
             tx.commit()?;
             Ok(counts)
@@ -306,7 +306,7 @@ impl Doorstep {
         let now = self.clock.now_ms();
         let mut guard = self.lock();
         let st = &mut *guard;
-        let tx = st.conn.unchecked_transaction()?;
+        let tx = crate::store::immediate(&st.conn)?;
         let mut hlc = st.hlc;
         let mut watch = ConflictWatch::default();
         let mut applied = 0;

@@ -103,19 +103,49 @@ fn now(dash: &Dash) -> i64 {
 
 /// Who is asking and in which language; a request without a live session is sent to
 /// the login page.
+#[derive(Clone)]
 pub struct Viewer {
     pub session: Session,
     pub lang: Lang,
 }
 
+/// Runs blocking work of a page (SQLCipher queries under core's one mutex, argon2) on
+/// tokio's blocking threads, so the workers that answer `/healthz` and the sync API never
+/// wait on it. A panic in it is a 500, not a lost connection.
+pub async fn blocking<T: Send + 'static>(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> T + Send + 'static,
+) -> Result<T, PageError> {
+    let dash = dash.clone();
+    tokio::task::spawn_blocking(move || f(&dash))
+        .await
+        .map_err(|e| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("page failed: {e}"),
+            )
+        })
+}
+
+/// A page whose body is built by blocking work.
+async fn page(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> Result<Markup, PageError> + Send + 'static,
+) -> Response {
+    render(blocking(dash, f).await.and_then(|r| r))
+}
+
 /// The signed-in viewer, or the response that sends them to log in.
-pub fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
+pub async fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
     let lang = Lang::from_cookie(cookie(headers, LANG_COOKIE));
-    let session = cookie(headers, SESSION_COOKIE)
-        .map(|t| dash.station.admins.session(t, now(dash)))
-        .transpose()
-        .map_err(|e| Box::new(PageError::from(e).into_response()))?
-        .flatten();
+    let token = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let session = match token {
+        Some(t) => blocking(dash, move |d| d.station.admins.session(&t, now(d)))
+            .await
+            .map_err(|e| Box::new(e.into_response()))?
+            .map_err(|e| Box::new(PageError::from(e).into_response()))?,
+        None => None,
+    };
     match session {
         Some(session) => Ok(Viewer { session, lang }),
         None => Err(Box::new(Redirect::to("/login").into_response())),
@@ -242,11 +272,11 @@ async fn overview(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(overview_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| overview_body(d, &v, q.area.as_deref())).await
 }
 
 fn render(r: Result<Markup, PageError>) -> Response {
@@ -310,11 +340,11 @@ async fn area_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(area_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| area_body(d, &v, q.area.as_deref())).await
 }
 
 fn tier_code(t: DueTier) -> &'static str {
@@ -385,11 +415,11 @@ pub fn fmt_time(ms: i64) -> String {
 }
 
 async fn checkin_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(checkin_body(&dash, &v))
+    page(&dash, move |d| checkin_body(d, &v)).await
 }
 
 fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
@@ -431,11 +461,11 @@ async fn deliveries_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(deliveries_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| deliveries_body(d, &v, q.area.as_deref())).await
 }
 
 /// Hours or days, whichever reads better, for an age.
@@ -529,15 +559,15 @@ pub struct CsrfForm {
 }
 
 async fn logout(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        let _ = dash.station.admins.end_session(t);
+    if let Some(t) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let _ = blocking(&dash, move |d| d.station.admins.end_session(&t)).await;
     }
     let mut resp = Redirect::to("/login").into_response();
     set_cookie(
@@ -637,15 +667,21 @@ async fn login(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<Login
         )
         .into_response();
     }
-    let admins = &dash.station.admins;
-    let admin = match tokio::task::block_in_place(|| admins.verify(&f.name, &f.password)) {
-        Ok(Some(a)) => a,
-        Ok(None) => return login_form(l, Some(l.t("账号或密码错误", "Wrong name or password"))),
-        Err(e) => return PageError::from(e).into_response(),
-    };
-    let token = match admins.start_session(&admin, now(&dash)) {
-        Ok(t) => t,
-        Err(e) => return PageError::from(e).into_response(),
+    let started = blocking(&dash, move |d| {
+        let admins = &d.station.admins;
+        match admins.verify(&f.name, &f.password)? {
+            Some(admin) => admins.start_session(&admin, now(d)).map(Some),
+            None => Ok(None),
+        }
+    })
+    .await;
+    let token = match started {
+        Ok(Ok(Some(t))) => t,
+        Ok(Ok(None)) => {
+            return login_form(l, Some(l.t("账号或密码错误", "Wrong name or password")))
+        }
+        Ok(Err(e)) => return PageError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
     let mut resp = Redirect::to("/").into_response();
     set_cookie(
@@ -656,7 +692,7 @@ async fn login(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<Login
 }
 
 async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -724,7 +760,15 @@ async fn devices_body(
 ) -> Result<Markup, PageError> {
     let l = v.lang;
     let now_ms = now(dash);
-    let areas = visible_areas(dash, v)?;
+    let seen_by = v.clone();
+    let (areas, own, seen) = blocking(dash, move |d| {
+        Ok::<_, PageError>((
+            visible_areas(d, &seen_by)?,
+            d.station.core.device_id(),
+            d.station.core.read(stats::devices_seen)?,
+        ))
+    })
+    .await??;
     let roles = [
         Role::SocialWorker,
         Role::Marshal,
@@ -732,7 +776,6 @@ async fn devices_body(
         Role::StationAdmin,
     ];
     let station_admin = v.session.admin.is_station_admin();
-    let own = dash.station.core.device_id();
     let codes = visible_codes(dash, v).await?;
     let enrolled = dash
         .app
@@ -740,13 +783,8 @@ async fn devices_body(
         .devices()
         .await
         .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> = dash
-        .station
-        .core
-        .read(stats::devices_seen)?
-        .into_iter()
-        .map(|d| (d.device.clone(), d))
-        .collect();
+    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> =
+        seen.into_iter().map(|d| (d.device.clone(), d)).collect();
     let mut devices: Vec<DeviceRow> = Vec::new();
     for d in enrolled {
         let s = seen.remove(&d.device.device_id);
@@ -857,7 +895,7 @@ async fn devices_enrol(
     headers: HeaderMap,
     Form(f): Form<EnrolForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -878,7 +916,11 @@ async fn devices_enrol(
         )
         .into_response();
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
+    let (asker, asked) = (v.clone(), f.area.clone());
+    let area = match blocking(&dash, move |d| chosen_area(d, &asker, asked.as_deref()))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -916,7 +958,7 @@ async fn devices_revoke(
     headers: HeaderMap,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -963,7 +1005,7 @@ async fn devices_cancel(
     headers: HeaderMap,
     Form(f): Form<CancelForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -999,12 +1041,16 @@ async fn devices_cancel(
 }
 
 async fn passes_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -1045,26 +1091,27 @@ async fn passes_sheet(
     headers: HeaderMap,
     Form(f): Form<SheetForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let pdf = tokio::task::block_in_place(|| {
-        dash.station.sheet(
-            area.as_ref(),
-            f.building.as_deref(),
-            f.tag.as_deref(),
-            f.days.unwrap_or(7),
-            now(&dash),
-        )
-    });
+    let pdf = blocking(&dash, move |d| {
+        let area = chosen_area(d, &v, f.area.as_deref())?;
+        d.station
+            .sheet(
+                area.as_ref(),
+                f.building.as_deref(),
+                f.tag.as_deref(),
+                f.days.unwrap_or(7),
+                now(d),
+            )
+            .map_err(|e| PageError(StatusCode::BAD_REQUEST, e.to_string()))
+    })
+    .await
+    .and_then(|r| r);
     match pdf {
         Ok(pdf) => (
             [
@@ -1077,17 +1124,21 @@ async fn passes_sheet(
             pdf,
         )
             .into_response(),
-        Err(e) => PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
 async fn exports_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
