@@ -35,8 +35,15 @@ fn now() -> i64 {
     SystemClock.now_ms()
 }
 
-fn open(data: &Path) -> Result<Station, String> {
-    Station::open(data).map_err(|e| e.to_string())
+/// Where a command finds the station: its data folder and, with `--database`, the
+/// PostgreSQL that its nodes share (admins, settings and signing keys live there).
+pub struct Place {
+    pub data: std::path::PathBuf,
+    pub store: Option<std::sync::Arc<dyn crate::storage::Storage>>,
+}
+
+fn open(at: &Place) -> Result<Station, String> {
+    Station::open_with(&at.data, at.store.clone()).map_err(|e| e.to_string())
 }
 
 /// The area at `path`, or a clear error.
@@ -60,12 +67,12 @@ fn spinner(msg: &str) -> ProgressBar {
 
 /// `doorstep admin create`: an admin, or a sub-admin limited to areas.
 pub fn admin_create(
-    data: &Path,
+    at: &Place,
     name: &str,
     password: &str,
     areas: &[String],
 ) -> Result<(), String> {
-    let station = open(data)?;
+    let station = open(at)?;
     for a in areas {
         area_by_path(&station, a)?;
     }
@@ -86,9 +93,9 @@ pub fn admin_create(
 }
 
 /// `doorstep import residents FILE`: the registry import with its per-row report.
-pub fn import_residents(data: &Path, file: &Path) -> Result<bool, String> {
+pub fn import_residents(at: &Place, file: &Path) -> Result<bool, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let station = open(data)?;
+    let station = open(at)?;
     let bar = spinner(&format!("importing {}", file.display()));
     let report = station.core.import_csv(&bytes).map_err(|e| e.to_string());
     bar.finish_and_clear();
@@ -119,7 +126,7 @@ pub struct ExportArgs<'a> {
 }
 
 /// `doorstep export`: a ledger to a CSV or XLSX file, with a progress bar.
-pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
+pub fn export(at: &Place, a: &ExportArgs) -> Result<(), String> {
     let kind = LedgerKind::parse(a.kind)
         .ok_or_else(|| format!("ledger {:?} is unknown ({})", a.kind, LedgerKind::codes()))?;
     let format = match a.format {
@@ -127,7 +134,7 @@ pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
         None if a.output.extension().is_some_and(|e| e == "csv") => Format::Csv,
         None => Format::Xlsx,
     };
-    let station = open(data)?;
+    let station = open(at)?;
     let area = a.area.map(|p| area_by_path(&station, p)).transpose()?;
     let bar = spinner("reading the ledger");
     let table = export::table(
@@ -162,14 +169,14 @@ pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
 
 /// `doorstep passes sheet`: passes for an area (a building, a tag) as a PDF to print.
 pub fn passes_sheet(
-    data: &Path,
+    at: &Place,
     area: &str,
     building: Option<&str>,
     tag: Option<&str>,
     days: i64,
     output: &Path,
 ) -> Result<(), String> {
-    let station = open(data)?;
+    let station = open(at)?;
     let area = area_by_path(&station, area)?;
     let bar = spinner("issuing and drawing passes");
     let pdf = station
@@ -184,8 +191,8 @@ pub fn passes_sheet(
 
 /// `doorstep keys rotate`: a new signing key; passes already printed stay valid under
 /// the old keys until those are retired.
-pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
-    let station = open(data)?;
+pub fn keys_rotate(at: &Place, retire_old: bool) -> Result<(), String> {
+    let station = open(at)?;
     let old = station.core.trusted_keys().map_err(|e| e.to_string())?;
     let key = station.core.new_signing_key().map_err(|e| e.to_string())?;
     say!("new signing key {}", key.key_id);
@@ -201,7 +208,7 @@ pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
             say!("retired key {}", k.key_id);
         }
     }
-    Ok(())
+    station.share_keys().map_err(|e| e.to_string())
 }
 
 /// Why `backup` and `restore` stop when the sync storage is in PostgreSQL.

@@ -30,10 +30,15 @@ enum LogFormat {
 
 #[derive(clap::Args, Clone)]
 struct Store {
-    /// Folder of the SQLite database (used when --database is not given).
+    /// The station's folder. Without --database it holds everything: the sync storage
+    /// (doorstep.db), admins, sessions and settings (admin.db), the station's encrypted
+    /// store with its signing keys (station.db) and that store's key (station.key). With
+    /// --database it holds only this node's replica of the ops (station.db, rebuilt by
+    /// sync from PostgreSQL if lost) and its key; everything shared is in PostgreSQL.
     #[arg(long, default_value = "doorstep-data", env = "DOORSTEP_DATA")]
     data: PathBuf,
-    /// A postgres:// URL: keep everything in PostgreSQL instead.
+    /// A postgres:// URL: the sync storage, admins, sessions, settings and signing keys
+    /// in PostgreSQL, shared by every node given the same URL.
     #[arg(long, env = "DOORSTEP_DATABASE")]
     database: Option<String>,
 }
@@ -275,7 +280,7 @@ async fn run(command: Command) -> Result<(), String> {
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-            let station = open_station(&store.data, demo)?;
+            let station = open_station(&store.data, demo, st.clone())?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -361,11 +366,11 @@ async fn run(command: Command) -> Result<(), String> {
                     areas,
                     store,
                 },
-        } => cli::admin_create(&store.data, &name, &password, &areas),
+        } => cli::admin_create(&place(&store).await?, &name, &password, &areas),
         Command::Import {
             command: ImportCommand::Residents { file, store },
         } => {
-            if cli::import_residents(&store.data, &file)? {
+            if cli::import_residents(&place(&store).await?, &file)? {
                 Ok(())
             } else {
                 Err("some rows were refused (listed above); the others are stored".into())
@@ -381,7 +386,7 @@ async fn run(command: Command) -> Result<(), String> {
             output,
             store,
         } => cli::export(
-            &store.data,
+            &place(&store).await?,
             &cli::ExportArgs {
                 kind: &kind,
                 area: area.as_deref(),
@@ -403,7 +408,7 @@ async fn run(command: Command) -> Result<(), String> {
                     store,
                 },
         } => cli::passes_sheet(
-            &store.data,
+            &place(&store).await?,
             &area,
             building.as_deref(),
             tag.as_deref(),
@@ -412,7 +417,7 @@ async fn run(command: Command) -> Result<(), String> {
         ),
         Command::Keys {
             command: KeysCommand::Rotate { retire_old, store },
-        } => cli::keys_rotate(&store.data, retire_old),
+        } => cli::keys_rotate(&place(&store).await?, retire_old),
         Command::Backup { file, store } => {
             cli::backup(&store.data, &file, store.database.is_some())
         }
@@ -437,12 +442,32 @@ async fn run(command: Command) -> Result<(), String> {
     }
 }
 
+/// Where the station of a command is: `--data`, and the shared storage with `--database`.
+async fn place(store: &Store) -> Result<cli::Place, String> {
+    let shared = match &store.database {
+        Some(url) => Some(
+            storage::open(&store.data, Some(url))
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    Ok(cli::Place {
+        data: store.data.clone(),
+        store: shared,
+    })
+}
+
 /// Demo admin login printed on a demo start.
 const DEMO_ADMIN: (&str, &str) = ("admin", "doorstep-demo");
 
 /// Opens the station in `data`; with `demo`, a new station is first filled with the
 /// demo community and given the demo admin.
-fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Station>, String> {
+fn open_station(
+    data: &std::path::Path,
+    demo: bool,
+    store: std::sync::Arc<dyn storage::Storage>,
+) -> Result<std::sync::Arc<Station>, String> {
     let fresh = !data.join("station.db").exists();
     if demo && fresh {
         let key = station::store_key(data).map_err(|e| e.to_string())?;
@@ -455,7 +480,7 @@ fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Sta
             r.residents, r.visits, r.needs, r.referrals, r.check_ins, r.requests, r.deliveries
         );
     }
-    let station = Station::open(data).map_err(|e| e.to_string())?;
+    let station = Station::open_with(data, Some(store)).map_err(|e| e.to_string())?;
     if demo {
         let admins = station.admins.count().map_err(|e| e.to_string())?;
         if admins == 0 {

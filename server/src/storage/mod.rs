@@ -286,7 +286,42 @@ pub trait Storage: Send + Sync + 'static {
         keep: Option<(&str, &[u8])>,
         now_ms: i64,
     ) -> StoreResult<()>;
+
+    // The station's own state, which every node of a station shares: dashboard admins
+    // and sessions, settings, and pass-signing keys (`station::auth::Admins` over it).
+
+    /// Creates an admin or replaces its hash and areas.
+    async fn put_admin(&self, admin: &AdminRow) -> StoreResult<()>;
+
+    /// An admin by name.
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>>;
+
+    /// How many admins there are.
+    async fn admin_count(&self) -> StoreResult<u64>;
+
+    /// Stores a new session, and drops those expired by `now_ms`.
+    async fn start_session(&self, session: &SessionRow, now_ms: i64) -> StoreResult<()>;
+
+    /// The session of a token hash, if live at `now_ms`, with its admin's areas.
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>>;
+
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// The setting `key`; stores `value` first if there is none (the first writer wins).
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    /// The station's signing keys kept for every node: (key id, secret).
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+
+    /// Keeps a signing key (a key id kept already stays as it is).
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()>;
+
+    /// Forgets a signing key.
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()>;
 }
+
+pub use crate::station::auth::{AdminRow, LiveSession, SessionRow};
 
 /// Opens the storage: PostgreSQL when `database` is a `postgres://` URL, else SQLite in
 /// `data` (created if missing).
