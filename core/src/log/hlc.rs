@@ -49,6 +49,13 @@ impl<'de> Deserialize<'de> for Hlc {
 /// 2^63, the first float past `i64::MAX`.
 const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
 
+// Crosses to the apps as its integer, which orders stamps as they order.
+#[cfg(feature = "ffi")]
+uniffi::custom_type!(Hlc, u64, {
+    lower: |h| h.0,
+    try_lift: |v| Ok(Hlc(v)),
+});
+
 const COUNTER_BITS: u32 = 16;
 const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
 

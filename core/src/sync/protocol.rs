@@ -9,6 +9,7 @@ use crate::log::Op;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Role {
     /// Visits households in their areas: registry, visits, needs, referrals.
     SocialWorker,
