@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, every Rust test, then the Python, Kotlin and
-# Swift suites against the real cdylib. Installs what the suites need on first run.
+# The one test command: formatting, lints, every Rust test, the API contract
+# (schemathesis), then the Python, Kotlin and Swift suites against the real cdylib. Installs what the suites need on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ step "test tools"
 scripts/install-tools.sh
 step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)"
 scripts/with-postgres.sh cargo test --workspace
+step "API contract: schemathesis against a running station, without and with a token"
+tests/api/run.sh
 step "python bindings"
 tests/python/run.sh
 step "kotlin bindings"

@@ -84,8 +84,13 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "device_revoked", e.to_string())
             }
             StoreError::Backend(m) => {
+                // The cause is for the operator's log; the client learns only to retry.
                 tracing::error!(error = %m, "storage failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage",
+                    "the station's storage failed; try again later",
+                )
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod metrics;
+pub mod serve;
 pub mod station;
 pub mod storage;
 pub mod sync;
@@ -82,21 +83,59 @@ pub struct Config {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull, and blobs (photos, signatures) by SHA-256, uploaded and downloaded resumably."),
+    info(title = "Doorstep station server", description = "Sync for Doorstep phones: enrolment, push, pull, and blobs (photos, signatures) by SHA-256, uploaded and downloaded resumably. Every error is an ErrorBody with a stable code."),
     paths(sync::routes::enrol_device, sync::routes::create_enrolment, sync::routes::push, sync::routes::pull, sync::routes::whoami,
           sync::blobs::head, sync::blobs::get, sync::blobs::put, healthz),
+    components(schemas(doorstep_core::sync::protocol::ErrorBody)),
+    modifiers(&BearerScheme),
     tags((name = "sync", description = "Phones enrol, push their ops and pull what their role and areas may see."))
 )]
 struct ApiDoc;
 
+/// The `bearer` scheme the sync operations name: the device token from `/api/v1/enrol`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The device token that enrolment gave: `Authorization: Bearer TOKEN`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// What `/healthz` answers.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub storage: String,
+    /// Ops stored.
+    pub ops: u64,
+}
+
 /// Liveness: 200 when the server answers and its storage does.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "{status: ok, storage}")))]
+#[utoipa::path(get, path = "/healthz",
+    responses((status = 200, description = "the server and its storage answer", body = Health),
+              (status = 503, description = "storage: the storage does not answer", body = doorstep_core::sync::protocol::ErrorBody)))]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.store.op_count().await {
-        Ok(ops) => {
-            Json(serde_json::json!({"status": "ok", "storage": state.store.kind(), "ops": ops}))
-                .into_response()
-        }
+        Ok(ops) => Json(Health {
+            status: "ok".into(),
+            storage: state.store.kind().into(),
+            ops,
+        })
+        .into_response(),
         Err(e) => error::ApiError::from(e).into_response(),
     }
 }
@@ -147,18 +186,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves on an already bound listener until `shutdown` resolves.
+/// Serves on an already bound listener until `shutdown` resolves, with the default
+/// timeouts and shutdown deadline (`serve::Limits`).
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve::serve(listener, router(state), serve::Limits::default(), shutdown).await
 }
 
 /// A server on `127.0.0.1:0` in this process, for tests and benches: returns its address

@@ -6,11 +6,46 @@ use serde::{Deserialize, Serialize};
 /// Stamps order like their integers, so SQLite compares them directly. Every store keeps
 /// them as signed 64-bit integers, so a stamp never exceeds `Hlc::MAX`, and the wire
 /// format refuses one that does rather than let it come back as something else.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(try_from = "u64", into = "u64")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(transparent)]
 pub struct Hlc(pub u64);
+
+/// Read from JSON as an integer from 0 to `i64::MAX` (what SQLite and PostgreSQL store),
+/// written as `5.0` or `5`: JSON does not tell the two apart, and some encoders write
+/// whole numbers with a point.
+impl<'de> Deserialize<'de> for Hlc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Hlc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a clock stamp: an integer from 0 to 9223372036854775807")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Hlc, E> {
+                Hlc::try_from(v).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Hlc, E> {
+                u64::try_from(v)
+                    .map(Hlc)
+                    .map_err(|_| E::custom(format!("clock stamp {v} is negative")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Hlc, E> {
+                if v.fract() == 0.0 && (0.0..TWO_TO_63).contains(&v) {
+                    Ok(Hlc(v as u64))
+                } else {
+                    Err(E::custom(format!(
+                        "clock stamp {v} is not an integer from 0 to {}",
+                        i64::MAX
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// 2^63, the first float past `i64::MAX`.
+const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
 
 // Crosses to the apps as its integer, which orders stamps as they order; a value no store
 // keeps is refused there too.

@@ -130,19 +130,49 @@ fn now(dash: &Dash) -> i64 {
 
 /// Who is asking and in which language; a request without a live session is sent to
 /// the login page.
+#[derive(Clone)]
 pub struct Viewer {
     pub session: Session,
     pub lang: Lang,
 }
 
+/// Runs blocking work of a page (SQLCipher queries under core's one mutex, argon2) on
+/// tokio's blocking threads, so the workers that answer `/healthz` and the sync API never
+/// wait on it. A panic in it is a 500, not a lost connection.
+pub async fn blocking<T: Send + 'static>(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> T + Send + 'static,
+) -> Result<T, PageError> {
+    let dash = dash.clone();
+    tokio::task::spawn_blocking(move || f(&dash))
+        .await
+        .map_err(|e| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("page failed: {e}"),
+            )
+        })
+}
+
+/// A page whose body is built by blocking work.
+async fn page(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> Result<Markup, PageError> + Send + 'static,
+) -> Response {
+    render(blocking(dash, f).await.and_then(|r| r))
+}
+
 /// The signed-in viewer, or the response that sends them to log in.
-pub fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
+pub async fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
     let lang = Lang::from_cookie(cookie(headers, LANG_COOKIE));
-    let session = cookie(headers, SESSION_COOKIE)
-        .map(|t| dash.station.admins.session(t, now(dash)))
-        .transpose()
-        .map_err(|e| Box::new(PageError::from(e).into_response()))?
-        .flatten();
+    let token = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let session = match token {
+        Some(t) => blocking(dash, move |d| d.station.admins.session(&t, now(d)))
+            .await
+            .map_err(|e| Box::new(e.into_response()))?
+            .map_err(|e| Box::new(PageError::from(e).into_response()))?,
+        None => None,
+    };
     match session {
         Some(session) => Ok(Viewer { session, lang }),
         None => Err(Box::new(Redirect::to("/login").into_response())),
@@ -271,11 +301,11 @@ async fn overview(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(overview_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| overview_body(d, &v, q.area.as_deref())).await
 }
 
 fn render(r: Result<Markup, PageError>) -> Response {
@@ -342,11 +372,11 @@ async fn area_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(area_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| area_body(d, &v, q.area.as_deref())).await
 }
 
 fn tier_code(t: DueTier) -> &'static str {
@@ -417,11 +447,11 @@ pub fn fmt_time(ms: i64) -> String {
 }
 
 async fn checkin_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(checkin_body(&dash, &v))
+    page(&dash, move |d| checkin_body(d, &v)).await
 }
 
 /// A recall line the viewer may read: the station admin all, a sub-admin those whose
@@ -490,11 +520,11 @@ async fn deliveries_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(deliveries_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| deliveries_body(d, &v, q.area.as_deref())).await
 }
 
 /// Hours or days, whichever reads better, for an age.
@@ -588,15 +618,15 @@ pub struct CsrfForm {
 }
 
 async fn logout(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        let _ = dash.station.admins.end_session(t);
+    if let Some(t) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let _ = blocking(&dash, move |d| d.station.admins.end_session(&t)).await;
     }
     let mut resp = Redirect::to("/login").into_response();
     set_cookie(
@@ -773,31 +803,44 @@ async fn login(
             .insert(header::RETRY_AFTER, wait.seconds().max(1).into());
         return resp;
     }
-    let admins = &dash.station.admins;
-    let admin = match tokio::task::block_in_place(|| admins.verify(&f.name, &f.password)) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            tracing::warn!(name = %f.name.trim(), ip = ?ip, "wrong dashboard password");
-            return login_form(
-                l,
-                Some(l.t("账号或密码错误", "Wrong name or password")),
-                over_https(&dash, &headers),
-            );
+    let name = f.name.trim().to_string();
+    enum Tried {
+        Wrong,
+        Refused(super::StationError),
+        Started(super::StationResult<String>),
+    }
+    // Argon2 and the admin file's SQLite run on a blocking thread, not the server's.
+    let tried = blocking(&dash, move |d| {
+        let admins = &d.station.admins;
+        match admins.verify(&f.name, &f.password) {
+            Ok(Some(admin)) => Tried::Started(admins.start_session(&admin, now(d))),
+            Ok(None) => Tried::Wrong,
+            Err(e) => Tried::Refused(e),
         }
-        Err(e) => {
-            tracing::error!(name = %f.name.trim(), error = %e, "dashboard login refused");
-            return login_form(
-                l,
-                Some(l.t("账号或密码错误", "Wrong name or password")),
-                over_https(&dash, &headers),
-            );
+    })
+    .await;
+    let wrong = |dash: &Dash| {
+        login_form(
+            l,
+            Some(l.t("账号或密码错误", "Wrong name or password")),
+            over_https(dash, &headers),
+        )
+    };
+    let token = match tried {
+        Ok(Tried::Started(Ok(t))) => t,
+        Ok(Tried::Wrong) => {
+            tracing::warn!(name = %name, ip = ?ip, "wrong dashboard password");
+            return wrong(&dash);
         }
+        // Stored areas that cannot be read refuse the login like a wrong password.
+        Ok(Tried::Refused(e)) => {
+            tracing::error!(name = %name, error = %e, "dashboard login refused");
+            return wrong(&dash);
+        }
+        Ok(Tried::Started(Err(e))) => return PageError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
     throttle.succeeded(&keys);
-    let token = match admins.start_session(&admin, now(&dash)) {
-        Ok(t) => t,
-        Err(e) => return PageError::from(e).into_response(),
-    };
     let mut resp = Redirect::to("/").into_response();
     set_cookie(
         &mut resp,
@@ -810,7 +853,7 @@ async fn login(
 }
 
 async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -878,7 +921,15 @@ async fn devices_body(
 ) -> Result<Markup, PageError> {
     let l = v.lang;
     let now_ms = now(dash);
-    let areas = visible_areas(dash, v)?;
+    let seen_by = v.clone();
+    let (areas, own, seen) = blocking(dash, move |d| {
+        Ok::<_, PageError>((
+            visible_areas(d, &seen_by)?,
+            d.station.core.device_id(),
+            d.station.core.read(stats::devices_seen)?,
+        ))
+    })
+    .await??;
     let roles = [
         Role::SocialWorker,
         Role::Marshal,
@@ -886,7 +937,6 @@ async fn devices_body(
         Role::StationAdmin,
     ];
     let station_admin = v.session.admin.is_station_admin();
-    let own = dash.station.core.device_id();
     let codes = visible_codes(dash, v).await?;
     let enrolled = dash
         .app
@@ -894,13 +944,8 @@ async fn devices_body(
         .devices()
         .await
         .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> = dash
-        .station
-        .core
-        .read(stats::devices_seen)?
-        .into_iter()
-        .map(|d| (d.device.clone(), d))
-        .collect();
+    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> =
+        seen.into_iter().map(|d| (d.device.clone(), d)).collect();
     let mut devices: Vec<DeviceRow> = Vec::new();
     for d in enrolled {
         let s = seen.remove(&d.device.device_id);
@@ -1011,7 +1056,7 @@ async fn devices_enrol(
     headers: HeaderMap,
     Form(f): Form<EnrolForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -1032,7 +1077,11 @@ async fn devices_enrol(
         )
         .into_response();
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
+    let (asker, asked) = (v.clone(), f.area.clone());
+    let area = match blocking(&dash, move |d| chosen_area(d, &asker, asked.as_deref()))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -1070,7 +1119,7 @@ async fn devices_revoke(
     headers: HeaderMap,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -1117,7 +1166,7 @@ async fn devices_cancel(
     headers: HeaderMap,
     Form(f): Form<CancelForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -1153,12 +1202,16 @@ async fn devices_cancel(
 }
 
 async fn passes_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -1199,26 +1252,27 @@ async fn passes_sheet(
     headers: HeaderMap,
     Form(f): Form<SheetForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let pdf = tokio::task::block_in_place(|| {
-        dash.station.sheet(
-            area.as_ref(),
-            f.building.as_deref(),
-            f.tag.as_deref(),
-            f.days.unwrap_or(7),
-            now(&dash),
-        )
-    });
+    let pdf = blocking(&dash, move |d| {
+        let area = chosen_area(d, &v, f.area.as_deref())?;
+        d.station
+            .sheet(
+                area.as_ref(),
+                f.building.as_deref(),
+                f.tag.as_deref(),
+                f.days.unwrap_or(7),
+                now(d),
+            )
+            .map_err(|e| PageError(StatusCode::BAD_REQUEST, e.to_string()))
+    })
+    .await
+    .and_then(|r| r);
     match pdf {
         Ok(pdf) => (
             [
@@ -1231,17 +1285,21 @@ async fn passes_sheet(
             pdf,
         )
             .into_response(),
-        Err(e) => PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
 async fn exports_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

@@ -166,7 +166,30 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(format!("postgres: {e}"))
+        // The error's own text is often just "db error"; the cause is in the server's
+        // answer (message, detail, SQLSTATE) or further down the chain.
+        if let Some(db) = e.as_db_error() {
+            let mut m = format!(
+                "postgres: {}: {} (SQLSTATE {})",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("; {d}"));
+            }
+            if let Some(w) = db.where_() {
+                m.push_str(&format!("; where: {w}"));
+            }
+            return StoreError::Backend(m);
+        }
+        let mut m = format!("postgres: {e}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            m.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        StoreError::Backend(m)
     }
 }
 
@@ -277,7 +300,42 @@ pub trait Storage: Send + Sync + 'static {
         keep: Option<(&str, &[u8])>,
         now_ms: i64,
     ) -> StoreResult<()>;
+
+    // The station's own state, which every node of a station shares: dashboard admins
+    // and sessions, settings, and pass-signing keys (`station::auth::Admins` over it).
+
+    /// Creates an admin or replaces its hash and areas.
+    async fn put_admin(&self, admin: &AdminRow) -> StoreResult<()>;
+
+    /// An admin by name.
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>>;
+
+    /// How many admins there are.
+    async fn admin_count(&self) -> StoreResult<u64>;
+
+    /// Stores a new session, and drops those expired by `now_ms`.
+    async fn start_session(&self, session: &SessionRow, now_ms: i64) -> StoreResult<()>;
+
+    /// The session of a token hash, if live at `now_ms`, with its admin's areas.
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>>;
+
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// The setting `key`; stores `value` first if there is none (the first writer wins).
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    /// The station's signing keys kept for every node: (key id, secret).
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+
+    /// Keeps a signing key (a key id kept already stays as it is).
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()>;
+
+    /// Forgets a signing key.
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()>;
 }
+
+pub use crate::station::auth::{AdminRow, LiveSession, SessionRow};
 
 /// Opens the storage: PostgreSQL when `database` is a `postgres://` URL, else SQLite in
 /// `data` (created if missing).

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_sync.sql"),
     include_str!("../../migrations/postgres/0002_blobs.sql"),
     include_str!("../../migrations/postgres/0003_enrolment_list.sql"),
+    include_str!("../../migrations/postgres/0004_station.sql"),
 ];
 
 /// Advisory lock keys: one for migrations, one for ingest.
@@ -30,7 +31,10 @@ pub struct PostgresStorage {
 }
 
 fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend(format!("postgres pool: {e}"))
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+        e => StoreError::Backend(format!("postgres pool: {e}")),
+    }
 }
 
 impl PostgresStorage {
@@ -656,6 +660,146 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_admin(&self, a: &AdminRow) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_admin(name, hash, areas, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, areas = excluded.areas",
+                &[
+                    &a.name,
+                    &a.hash,
+                    &serde_json::to_string(&a.areas)?,
+                    &a.created_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT name, hash, areas, created_at FROM station_admin WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(AdminRow {
+                name: r.get(0),
+                hash: r.get(1),
+                areas: serde_json::from_str(r.get(2))?,
+                created_at: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    async fn admin_count(&self) -> StoreResult<u64> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM station_admin", &[])
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    async fn start_session(&self, s: &SessionRow, now_ms: i64) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "DELETE FROM station_session WHERE expires_at < $1",
+                &[&now_ms],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO station_session(token_hash, admin, csrf, expires_at)
+                 VALUES ($1, $2, $3, $4)",
+                &[&s.token_hash, &s.admin, &s.csrf, &s.expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT s.admin, s.csrf, a.areas FROM station_session s
+                 JOIN station_admin a ON a.name = s.admin
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                &[&token_hash, &now_ms],
+            )
+            .await?;
+        // A session whose admin's areas cannot be read is no session (logged).
+        Ok(row.and_then(|r| {
+            let admin: String = r.get(0);
+            let areas = crate::station::auth::stored_areas(&admin, r.get(2)).ok()?;
+            Some(LiveSession {
+                admin,
+                csrf: r.get(1),
+                areas,
+            })
+        }))
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "DELETE FROM station_session WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_setting(key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key, &value],
+            )
+            .await?;
+        Ok(client
+            .query_one("SELECT value FROM station_setting WHERE key = $1", &[&key])
+            .await?
+            .get(0))
+    }
+
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                "SELECT key_id, secret FROM station_key ORDER BY key_id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_key(key_id, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key_id, &secret],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute("DELETE FROM station_key WHERE key_id = $1", &[&key_id])
+            .await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use doorstep_core::log::{Action, Hlc, Op};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 
 use super::*;
+use crate::station::auth::file;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_sync.sql"),
@@ -18,10 +19,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_enrolment_list.sql"),
 ];
 
-/// The SQLite storage.
+/// The SQLite storage. The station's own state (admins, sessions, settings, signing
+/// keys) is in `admin.db` beside the database file, as the station keeps it.
 pub struct SqliteStorage {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    station: Arc<Mutex<Connection>>,
 }
 
 fn connect(path: &Path) -> StoreResult<Connection> {
@@ -52,9 +55,11 @@ impl SqliteStorage {
             tx.commit()?;
         }
         let reader = connect(path)?;
+        let station = crate::station::auth::file::open(&path.with_file_name("admin.db"))?;
         Ok(SqliteStorage {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            station: Arc::new(Mutex::new(station)),
         })
     }
 }
@@ -665,6 +670,72 @@ impl Storage for SqliteStorage {
             )?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn put_admin(&self, admin: &AdminRow) -> StoreResult<()> {
+        let admin = admin.clone();
+        blocking(&self.station, move |c| Ok(file::put_admin(c, &admin)?)).await
+    }
+
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>> {
+        let name = name.to_string();
+        blocking(&self.station, move |c| Ok(file::admin(c, &name)?)).await
+    }
+
+    async fn admin_count(&self) -> StoreResult<u64> {
+        blocking(&self.station, |c| Ok(file::admin_count(c)?)).await
+    }
+
+    async fn start_session(&self, session: &SessionRow, now_ms: i64) -> StoreResult<()> {
+        let session = session.clone();
+        blocking(&self.station, move |c| {
+            Ok(file::start_session(c, &session, now_ms)?)
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>> {
+        let token_hash = token_hash.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::session(c, &token_hash, now_ms)?)
+        })
+        .await
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::end_session(c, &token_hash)?)
+        })
+        .await
+    }
+
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String> {
+        let (key, value) = (key.to_string(), value.to_string());
+        blocking(&self.station, move |c| {
+            Ok(file::setting_or(c, &key, &value)?)
+        })
+        .await
+    }
+
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        blocking(&self.station, |c| Ok(file::station_keys(c)?)).await
+    }
+
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()> {
+        let (key_id, secret) = (key_id.to_string(), secret.to_vec());
+        blocking(&self.station, move |c| {
+            Ok(file::put_station_key(c, &key_id, &secret)?)
+        })
+        .await
+    }
+
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()> {
+        let key_id = key_id.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::drop_station_key(c, &key_id)?)
         })
         .await
     }

@@ -62,10 +62,22 @@ pub async fn push_with(
     now_ms: i64,
     max_ahead_ms: i64,
 ) -> StoreResult<Vec<OpResult>> {
-    let ids: Vec<String> = ops.iter().map(|o| o.id.clone()).collect();
+    // Every field is checked before any storage sees the op: one bad op gets its own
+    // verdict and the rest of the batch goes on, on SQLite and PostgreSQL alike.
+    let invalid: Vec<Option<String>> = ops
+        .iter()
+        .map(|o| log::validate(SCHEMA, o).err().map(|e| e.to_string()))
+        .collect();
+    let valid = || {
+        ops.iter()
+            .zip(&invalid)
+            .filter(|(_, bad)| bad.is_none())
+            .map(|(o, _)| o)
+    };
+    let ids: Vec<String> = valid().map(|o| o.id.clone()).collect();
     let known = store.known_ops(&ids).await?;
     let mut wanted: Vec<(String, String)> = Vec::new();
-    for o in ops.iter().filter(|o| !known.contains(&o.id)) {
+    for o in valid().filter(|o| !known.contains(&o.id)) {
         wanted.push((
             scope::static_name(&o.entity).to_string(),
             o.entity_id.clone(),
@@ -87,7 +99,11 @@ pub async fn push_with(
         now_ms,
         max_ahead_ms,
     };
-    for op in ops {
+    for (op, bad) in ops.iter().zip(&invalid) {
+        if let Some(reason) = bad {
+            results.push(rejected(op, "invalid", reason.clone()));
+            continue;
+        }
         if known.contains(&op.id) || seen.contains(op.id.as_str()) {
             results.push(OpResult {
                 op_id: op.id.clone(),
@@ -153,7 +169,7 @@ fn out_of_scope(device: &Device, what: String) -> (&'static str, String) {
     )
 }
 
-/// The area an op is placed in, or why it is refused. The place is where the row already
+/// The area a valid op is placed in, or why it is refused. The place is where the row already
 /// lives; a new row goes where the parent it names lives. An op naming another place
 /// than the stored one moves the row, which needs rights on both.
 fn check(
@@ -162,7 +178,6 @@ fn check(
     places: &HashMap<(String, String), String>,
     bound: Bound,
 ) -> Result<String, (&'static str, String)> {
-    log::validate(SCHEMA, op).map_err(|e| ("invalid", e.to_string()))?;
     if op.device != device.device_id {
         return Err((
             "wrong_device",
@@ -288,6 +303,22 @@ pub async fn pull(
     let page = store
         .pull(&scope::pull_filter(device), after, limit)
         .await?;
+    // A cursor past the highest sequence was handed out by this storage before it was
+    // restored from an older backup; echoing it back would skip what is stored next.
+    if after > page.high_water {
+        tracing::warn!(
+            device = %device.device_id,
+            after,
+            high_water = page.high_water,
+            "a pull cursor is past every stored op; the device is told to start over"
+        );
+        return Ok(PullReply {
+            ops: vec![],
+            cursor: 0,
+            more: true,
+            reset: true,
+        });
+    }
     let full = page.ops.len() as u32 == limit;
     let cursor = match page.ops.last() {
         Some((seq, _)) if full => *seq,
@@ -301,5 +332,6 @@ pub async fn pull(
             .collect(),
         cursor,
         more: full,
+        reset: false,
     })
 }
