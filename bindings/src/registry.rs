@@ -151,7 +151,15 @@ pub struct ImportReport {
     pub residents_added: u64,
     pub residents_updated: u64,
     pub unchanged: u64,
+    /// Rows after the header, blank lines not counted.
+    pub rows: u64,
+    /// Rows refused; a row may have several errors.
+    pub rows_refused: u64,
+    /// Every error found; `errors` lists the first 1,000.
+    pub error_count: u64,
     pub errors: Vec<RowError>,
+    /// More than half the rows were refused: nothing at all was stored.
+    pub refused_whole: bool,
 }
 
 impl From<reg::AreaLevel> for AreaLevel {
@@ -308,6 +316,10 @@ impl From<reg::ImportReport> for ImportReport {
             residents_added: r.residents_added,
             residents_updated: r.residents_updated,
             unchanged: r.unchanged,
+            rows: r.rows,
+            rows_refused: r.rows_refused,
+            error_count: r.error_count,
+            refused_whole: r.refused_whole,
             errors: r
                 .errors
                 .into_iter()
