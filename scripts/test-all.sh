@@ -14,8 +14,8 @@ step "test tools"
 scripts/install-tools.sh
 step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)"
 scripts/with-postgres.sh cargo test --workspace
-step "python bindings"
-tests/python/run.sh
+step "python bindings, against the release library"
+tests/python/run.sh release
 step "kotlin bindings"
 tests/kotlin/run.sh
 step "swift bindings"
