@@ -1,12 +1,14 @@
 // swift-tools-version:5.9
-// Doorstep for Swift: the uniffi-generated bindings over the Rust core (libdoorstep_ffi).
+// Doorstep for Swift: the uniffi-generated bindings over the Rust core (libdoorstep_ffi), as
+// the module DoorstepCore in the product Doorstep.
 //
 // The generated sources are not committed. `tests/swift/run.sh` (or, by hand,
 // `scripts/gen-bindings.sh` and then the copy step in run.sh) puts them here:
-//   Sources/doorstep_ffiFFI/doorstep_ffiFFI.h      <- target/bindings/swift/doorstep_ffiFFI.h
-//   Sources/doorstep_ffiFFI/module.modulemap       <- target/bindings/swift/doorstep_ffiFFI.modulemap
-//   Sources/Doorstep/doorstep_ffi.swift            <- target/bindings/swift/doorstep_ffi.swift
-// and links against libdoorstep_ffi.so in DOORSTEP_FFI_LIB_DIR (default: ../target/bindings).
+//   Sources/DoorstepCoreFFI/{doorstep_ffiFFI.h, doorstep_coreFFI.h, module.modulemap}
+//   Sources/DoorstepCore/{DoorstepCore.swift, DoorstepModel.swift}
+// from target/bindings/swift, and links against libdoorstep_ffi.so in DOORSTEP_FFI_LIB_DIR
+// (default: ../target/bindings). scripts/package-ios.sh makes the XCFramework and the
+// binaryTarget package for Apple platforms.
 import PackageDescription
 
 let ffiLibDir = Context.environment["DOORSTEP_FFI_LIB_DIR"]
@@ -15,15 +17,15 @@ let ffiLibDir = Context.environment["DOORSTEP_FFI_LIB_DIR"]
 let package = Package(
     name: "Doorstep",
     products: [
-        .library(name: "Doorstep", targets: ["Doorstep"]),
+        .library(name: "Doorstep", targets: ["DoorstepCore"]),
     ],
     targets: [
-        // C declarations of the cdylib's scaffolding functions (header + module map from uniffi).
-        .systemLibrary(name: "doorstep_ffiFFI", path: "Sources/doorstep_ffiFFI"),
+        // C declarations of the cdylib's scaffolding functions (headers + module map from uniffi).
+        .systemLibrary(name: "DoorstepCoreFFI", path: "Sources/DoorstepCoreFFI"),
         .target(
-            name: "Doorstep",
-            dependencies: ["doorstep_ffiFFI"],
-            path: "Sources/Doorstep",
+            name: "DoorstepCore",
+            dependencies: ["DoorstepCoreFFI"],
+            path: "Sources/DoorstepCore",
             linkerSettings: [
                 .linkedLibrary("doorstep_ffi"),
                 .unsafeFlags(["-L", ffiLibDir, "-Xlinker", "-rpath", "-Xlinker", ffiLibDir]),
@@ -31,7 +33,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DoorstepTests",
-            dependencies: ["Doorstep"],
+            dependencies: ["DoorstepCore"],
             path: "Tests/DoorstepTests"
         ),
     ]

@@ -10,6 +10,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+step "core has no uniffi without its ffi feature"
+scripts/check-core-tree.sh
 step "test tools"
 scripts/install-tools.sh
 step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)"

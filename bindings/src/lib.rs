@@ -1,5 +1,14 @@
-//! doorstep-ffi: the uniffi skin over doorstep-core. It converts types and errors and
-//! nothing else; every rule lives in core.
+//! doorstep-ffi: the uniffi skin over doorstep-core. The records and enums are core's own
+//! (core derives uniffi's traits behind its `ffi` feature); this crate holds the one
+//! `Doorstep` object, the flat `DoorstepError`, the panic guard, the async wrappers and
+//! the traits the apps implement. Every rule lives in core.
+//!
+//! Threads: every call except `enrol` and `sync` runs on the caller's thread and blocks
+//! it until it returns. A *read* (a lookup, a list, a search) takes milliseconds and never
+//! waits for a write. A *write* takes milliseconds itself but waits while another write
+//! holds the store (an import or a pass sheet, seconds; a page of a sync, a fraction of
+//! one). Call either from a background thread (Kotlin `Dispatchers.IO`, a Swift task off
+//! the main actor), never from the UI thread.
 
 use std::sync::Arc;
 
@@ -11,11 +20,8 @@ mod registry;
 mod sync;
 mod visits;
 
-pub use checkin::*;
-pub use deliveries::*;
-pub use registry::*;
-pub use sync::*;
-pub use visits::*;
+pub use deliveries::CatalogueItem;
+pub use sync::SyncProgress;
 
 uniffi::setup_scaffolding!();
 
@@ -101,46 +107,54 @@ pub type Result<T> = std::result::Result<T, DoorstepError>;
 fn call<T>(f: impl FnOnce() -> core::Result<T>) -> Result<T> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r.map_err(Into::into),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(DoorstepError::Internal {
-                message: format!("internal error: {what}"),
-            })
-        }
+        Err(panic) => Err(internal(panic)),
     }
 }
 
-/// The phone's Doorstep: one encrypted store and every operation on it.
+/// The `Internal` error for a caught panic, with the panic's message.
+fn internal(panic: Box<dyn std::any::Any + Send>) -> DoorstepError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    DoorstepError::Internal {
+        message: format!("internal error: {what}"),
+    }
+}
+
+/// The phone's Doorstep: one encrypted store and every operation on it. One per store
+/// file; share it between threads.
 #[derive(uniffi::Object)]
 pub struct Doorstep {
-    inner: core::Doorstep,
+    inner: Arc<core::Doorstep>,
 }
 
 #[uniffi::export]
 impl Doorstep {
     /// Opens (or creates) the store at `path` with the 32-byte key from the Keystore or
-    /// Keychain.
+    /// Keychain. Blocks: milliseconds, up to a few seconds when an older store is
+    /// upgraded.
     #[uniffi::constructor]
     pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Doorstep>> {
         let inner = call(|| core::Doorstep::open(&path, &key))?;
-        Ok(Arc::new(Doorstep { inner }))
+        Ok(Arc::new(Doorstep {
+            inner: Arc::new(inner),
+        }))
     }
 
-    /// This device's id.
+    /// This device's id. Does not block.
     pub fn device_id(&self) -> String {
         self.inner.device_id()
     }
 
-    /// Local changes not yet acknowledged by the server.
+    /// Local changes not yet acknowledged by the server. A read.
     pub fn pending_op_count(&self) -> Result<u64> {
         call(|| self.inner.pending_op_count())
     }
 
     /// Checks every page of the store; returns the problems found (empty when sound).
+    /// A read over the whole file: a second or more on a large store.
     pub fn check_integrity(&self) -> Result<Vec<String>> {
         call(|| self.inner.check_integrity())
     }

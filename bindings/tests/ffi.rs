@@ -1,8 +1,7 @@
 //! The FFI surface answers bad arguments with typed errors, never a panic.
 
-use doorstep_ffi::{
-    Doorstep, DoorstepError, NewHousehold, NewResident, ResidentPatch, SearchQuery, Sex, Tag,
-};
+use doorstep_core::registry::{NewHousehold, NewResident, ResidentPatch, SearchQuery, Sex, Tag};
+use doorstep_ffi::{Doorstep, DoorstepError};
 
 fn open() -> (tempfile::TempDir, std::sync::Arc<Doorstep>) {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
-use doorstep_core::checkin::pass::{PassBody, PassId, Priority, ResidentRef, StationKey};
+use doorstep_core::checkin::pass::{PassBody, PassId, PriorityFlags, ResidentRef, StationKey};
 use doorstep_core::checkin::{render, SheetEntry, SheetFilter};
 use doorstep_core::{sample, Doorstep};
 
@@ -26,7 +26,7 @@ fn passes(key: &StationKey, n: usize, now_s: u32) -> Vec<String> {
                 ),
                 valid_from: now_s - 3600,
                 valid_until: now_s + 86_400,
-                priority: Priority::from_bits((i % 16 == 0) as u8),
+                priority: PriorityFlags::from_bits((i % 16 == 0) as u8),
             })
             .to_text()
         })
@@ -113,7 +113,7 @@ fn bench(c: &mut Criterion) {
                 k % 2 + 1
             ),
             member: "1/2".into(),
-            priority: Priority::from_bits((k % 5 == 0) as u8),
+            priority: PriorityFlags::from_bits((k % 5 == 0) as u8),
             valid_until: "2026-11-30".into(),
         })
         .collect();

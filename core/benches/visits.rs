@@ -10,8 +10,8 @@ use criterion::{criterion_group, Criterion};
 use doorstep_core::registry::Tag;
 use doorstep_core::sample::{self, Rng};
 use doorstep_core::visits::{
-    self, Answer, DueQuery, DueTier, FinishVisit, NeedStatus, NewVisit, RecordVisit, Subject,
-    VisitOutcome,
+    self, Answer, AnswerEntry, DueQuery, DueTier, FinishVisit, NeedStatus, NewVisit, RecordVisit,
+    Subject, VisitOutcome,
 };
 use doorstep_core::{Doorstep, ManualClock};
 
@@ -22,28 +22,54 @@ const VISITS: usize = 200_000;
 const NOW: i64 = 1_795_420_800_000;
 const DAY: i64 = 86_400_000;
 
-fn general_answers(rng: &mut Rng) -> Vec<(String, Answer)> {
+fn general_answers(rng: &mut Rng) -> Vec<AnswerEntry> {
     let mut a = vec![
-        (
-            "members".to_string(),
-            Answer::Number(1.0 + rng.below(4) as f64),
+        AnswerEntry::new(
+            "members",
+            Answer::Number {
+                value: 1.0 + rng.below(4) as f64,
+            },
         ),
-        ("symptoms".to_string(), Answer::Bool(false)),
-        ("daily_meds".to_string(), Answer::Bool(rng.below(5) == 0)),
-        ("supplies_ok".to_string(), Answer::Bool(rng.below(20) != 0)),
-        ("mood".to_string(), Answer::Choice("calm".into())),
+        AnswerEntry::new("symptoms", Answer::Bool { value: false }),
+        AnswerEntry::new(
+            "daily_meds",
+            Answer::Bool {
+                value: rng.below(5) == 0,
+            },
+        ),
+        AnswerEntry::new(
+            "supplies_ok",
+            Answer::Bool {
+                value: rng.below(20) != 0,
+            },
+        ),
+        AnswerEntry::new(
+            "mood",
+            Answer::Choice {
+                option: "calm".into(),
+            },
+        ),
     ];
-    if a[2].1 == Answer::Bool(true) {
-        a.push(("drug".into(), Answer::Text("降压药".into())));
-        a.push((
-            "drug_days_left".into(),
-            Answer::Number(rng.below(30) as f64),
+    if a[2].value == (Answer::Bool { value: true }) {
+        a.push(AnswerEntry::new(
+            "drug",
+            Answer::Text {
+                value: "降压药".into(),
+            },
+        ));
+        a.push(AnswerEntry::new(
+            "drug_days_left",
+            Answer::Number {
+                value: rng.below(30) as f64,
+            },
         ));
     }
-    if a[3].1 == Answer::Bool(false) {
-        a.push((
-            "supplies_short".into(),
-            Answer::Choices(vec!["staples".into(), "vegetables".into()]),
+    if a[3].value == (Answer::Bool { value: false }) {
+        a.push(AnswerEntry::new(
+            "supplies_short",
+            Answer::Choices {
+                options: vec!["staples".into(), "vegetables".into()],
+            },
         ));
     }
     a
@@ -80,7 +106,10 @@ fn populated(path: &std::path::Path) -> Duration {
                     _ => {
                         let mut a = general_answers(&mut rng);
                         if *pregnant {
-                            a.push(("pregnancy_checkup".into(), Answer::Bool(false)));
+                            a.push(AnswerEntry::new(
+                                "pregnancy_checkup",
+                                Answer::Bool { value: false },
+                            ));
                         }
                         (VisitOutcome::Met, a)
                     }

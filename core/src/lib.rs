@@ -15,6 +15,9 @@ pub mod store;
 pub mod sync;
 pub mod visits;
 
+#[cfg(feature = "ffi")]
+uniffi::setup_scaffolding!();
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -301,6 +304,9 @@ impl Doorstep {
                 query.limit,
                 search::MAX_LIMIT
             )));
+        }
+        if let Some(tag) = &query.tag {
+            tag.checked()?;
         }
         let mut guard = self.lock();
         let st = &mut *guard;

@@ -8,7 +8,7 @@
 //! `DOORSTEP_QR_DUMP=DIR` writes each image and its text, for other decoders to try.
 
 use doorstep_core::checkin::pass::{
-    KeyId, PassBody, PassId, Priority, ResidentRef, SignedPass, MAX_VALIDITY_S,
+    KeyId, PassBody, PassId, PriorityFlags, ResidentRef, SignedPass, MAX_VALIDITY_S,
 };
 use doorstep_core::checkin::render::{self, QUIET_ZONE};
 
@@ -94,7 +94,7 @@ fn pass_text(rng: &mut Rng) -> String {
             resident_ref: ResidentRef(eight(12)),
             valid_from: from,
             valid_until: from + MAX_VALIDITY_S / 52,
-            priority: Priority::from_bits(bytes[20] & 0x0f),
+            priority: PriorityFlags::from_bits(bytes[20] & 0x0f),
         },
         signature,
     }

@@ -113,7 +113,7 @@ fn main() {
                         w,
                         text,
                         site,
-                        &Place::Lane(format!("{}", i % 3 + 1)),
+                        &Place::lane(&format!("{}", i % 3 + 1)),
                     )?;
                 }
                 Ok(())

@@ -491,16 +491,28 @@ fn need_kind(rng: &mut Rng, tags: &[Tag]) -> (NeedCategory, Urgency) {
 
 fn answer_for(rng: &mut Rng, kind: &QuestionKind) -> Option<Answer> {
     Some(match kind {
-        QuestionKind::YesNo => Answer::Bool(rng.below(15) == 0),
-        QuestionKind::SingleChoice { options } => Answer::Choice(rng.pick(options).id.clone()),
-        QuestionKind::MultiChoice { options } => Answer::Choices(vec![options.first()?.id.clone()]),
+        QuestionKind::YesNo => Answer::Bool {
+            value: rng.below(15) == 0,
+        },
+        QuestionKind::SingleChoice { options } => Answer::Choice {
+            option: rng.pick(options).id.clone(),
+        },
+        QuestionKind::MultiChoice { options } => Answer::Choices {
+            options: vec![options.first()?.id.clone()],
+        },
         QuestionKind::Number { min, max, .. } => {
             let lo = min.unwrap_or(0.0);
             let hi = max.unwrap_or(lo + 10.0);
-            Answer::Number((lo + (hi - lo).min(5.0)).floor())
+            Answer::Number {
+                value: (lo + (hi - lo).min(5.0)).floor(),
+            }
         }
-        QuestionKind::Text { .. } => Answer::Text("情况良好".to_string()),
-        QuestionKind::Date => Answer::Date("2022-04-20".to_string()),
+        QuestionKind::Text { .. } => Answer::Text {
+            value: "情况良好".to_string(),
+        },
+        QuestionKind::Date => Answer::Date {
+            value: "2022-04-20".to_string(),
+        },
         QuestionKind::Photo => return None,
     })
 }

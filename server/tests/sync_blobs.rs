@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use doorstep_core::deliveries::proof::sha256_hex;
 use doorstep_core::deliveries::{
-    HandoffInput, ItemLine, NewRequest, PackageStatus, Point, Proof, RequestSource, Signature,
-    StockMoveKind,
+    HandoffInput, ItemLine, NewRequest, PackageStatus, Proof, RequestSource, SignaturePoint,
+    SignatureStroke, StockMoveKind,
 };
 use doorstep_core::registry::NewHousehold;
 use doorstep_core::sync::protocol::MAX_BLOB_BYTES;
@@ -371,22 +371,24 @@ fn deliver_with_signature(phone: &Doorstep, grid: &str, unit: &str) -> String {
             },
         )
         .unwrap();
-    let sig = Signature {
+    let sig = Proof::Signature {
         width: 400,
         height: 200,
-        strokes: vec![vec![
-            Point { x: 20.0, y: 100.0 },
-            Point {
-                x: 380.0,
-                y: 100.0 + unit.len() as f32,
-            },
-        ]],
+        strokes: vec![SignatureStroke {
+            points: vec![
+                SignaturePoint { x: 20.0, y: 100.0 },
+                SignaturePoint {
+                    x: 380.0,
+                    y: 100.0 + unit.len() as f32,
+                },
+            ],
+        }],
     };
     let done = phone
         .handoff(
             &p.id,
             &HandoffInput {
-                proof: Some(Proof::Signature(sig)),
+                proof: Some(sig),
                 ..HandoffInput::new(PackageStatus::Delivered)
             },
         )

@@ -19,7 +19,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    import doorstep_ffi as ds
+    import doorstep as ds
 
     return ds.Doorstep.open(db_path, KEY)
 

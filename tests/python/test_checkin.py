@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-import doorstep_ffi as ds
+import doorstep as ds
 from conftest import KEY
 
 SITE = "丽岛社区核酸点"

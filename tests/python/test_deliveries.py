@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-import doorstep_ffi as ds
+import doorstep as ds
 
 GRID = "武昌区/中南路街道/丽岛社区/第3网格"
 

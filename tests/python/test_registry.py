@@ -2,7 +2,7 @@
 
 import pytest
 
-import doorstep_ffi as ds
+import doorstep as ds
 from conftest import KEY
 
 CSV = """区域,楼栋,门牌,地址,姓名,性别,出生年份,手机,标签

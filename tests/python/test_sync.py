@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-import doorstep_ffi as ds
+import doorstep as ds
 from conftest import KEY
 
 GRID = "武昌区/中南路街道/丽岛社区/第1网格"

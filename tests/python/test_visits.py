@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-import doorstep_ffi as ds
+import doorstep as ds
 
 GRID = "武昌区/中南路街道/丽岛社区/第3网格"
 
@@ -40,31 +40,31 @@ def test_due_list_visit_need_referral(store):
     assert health.label.zh_cn == "目前身体状况"
     assert [o.id for o in health.kind.options] == ["good", "fair", "unwell", "emergency"]
 
-    state = store.answer(state.visit_id, "chronic_meds", ds.AnswerValue.BOOL(value=True))
+    state = store.answer(state.visit_id, "chronic_meds", ds.Answer.BOOL(value=True))
     assert "drug_days_left" in [q.question.id for q in state.visible]
     with pytest.raises(ds.DoorstepError.Invalid) as e:
-        store.answer(state.visit_id, "drug_days_left", ds.AnswerValue.NUMBER(value=400.0))
+        store.answer(state.visit_id, "drug_days_left", ds.Answer.NUMBER(value=400.0))
     assert "above the maximum 365" in str(e.value)
     with pytest.raises(ds.DoorstepError.Invalid):
-        store.answer(state.visit_id, "health", ds.AnswerValue.TEXT(value="fine"))
+        store.answer(state.visit_id, "health", ds.Answer.TEXT(value="fine"))
 
     answers = {
-        "seen_safe": ds.AnswerValue.BOOL(value=True),
-        "health": ds.AnswerValue.CHOICE(option="fair"),
-        "self_care": ds.AnswerValue.CHOICE(option="independent"),
-        "caregiver": ds.AnswerValue.CHOICE(option="neighbour"),
-        "drug": ds.AnswerValue.TEXT(value="胰岛素"),
-        "drug_days_left": ds.AnswerValue.NUMBER(value=1.0),
-        "supplies_ok": ds.AnswerValue.BOOL(value=True),
+        "seen_safe": ds.Answer.BOOL(value=True),
+        "health": ds.Answer.CHOICE(option="fair"),
+        "self_care": ds.Answer.CHOICE(option="independent"),
+        "caregiver": ds.Answer.CHOICE(option="neighbour"),
+        "drug": ds.Answer.TEXT(value="胰岛素"),
+        "drug_days_left": ds.Answer.NUMBER(value=1.0),
+        "supplies_ok": ds.Answer.BOOL(value=True),
     }
     state = store.answer_all(state.visit_id, [ds.AnswerEntry(question_id=q, value=v) for q, v in answers.items()])
     assert [(i.question_id, i.problem) for i in state.issues] == [("mood", ds.AnswerProblem.MISSING)]
     with pytest.raises(ds.DoorstepError.Invalid):
         store.finish_visit(state.visit_id, ds.FinishVisit(outcome=ds.VisitOutcome.MET))
-    store.answer(state.visit_id, "mood", ds.AnswerValue.CHOICE(option="worried"))
+    store.answer(state.visit_id, "mood", ds.Answer.CHOICE(option="worried"))
     done = store.finish_visit(state.visit_id, ds.FinishVisit(outcome=ds.VisitOutcome.MET, note="胰岛素只剩一天"))
     with pytest.raises(ds.DoorstepError.Conflict):
-        store.answer(state.visit_id, "mood", ds.AnswerValue.CHOICE(option="calm"))
+        store.answer(state.visit_id, "mood", ds.Answer.CHOICE(option="calm"))
 
     # The need: insulin for one day, raised from her answers; now first on the list.
     [need] = done.needs

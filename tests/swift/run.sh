@@ -31,7 +31,8 @@ if [ "${DOORSTEP_SKIP_GEN:-0}" != 1 ]; then
   scripts/gen-bindings.sh
 fi
 gen=target/bindings/swift
-for f in "$gen/doorstep_ffi.swift" "$gen/doorstep_ffiFFI.h" "$gen/doorstep_ffiFFI.modulemap" target/bindings/libdoorstep_ffi.so; do
+for f in "$gen/DoorstepCore.swift" "$gen/DoorstepModel.swift" "$gen/doorstep_ffiFFI.h" "$gen/doorstep_coreFFI.h" \
+  "$gen/module.modulemap" target/bindings/libdoorstep_ffi.so; do
   [ -f "$f" ] || { echo "missing $f (did scripts/gen-bindings.sh run?)" >&2; exit 1; }
 done
 
@@ -40,9 +41,14 @@ copy_if_changed() {
   mkdir -p "$(dirname "$2")"
   cmp -s "$1" "$2" 2>/dev/null || cp "$1" "$2"
 }
-copy_if_changed "$gen/doorstep_ffiFFI.h" ios/Sources/doorstep_ffiFFI/doorstep_ffiFFI.h
-copy_if_changed "$gen/doorstep_ffiFFI.modulemap" ios/Sources/doorstep_ffiFFI/module.modulemap
-copy_if_changed "$gen/doorstep_ffi.swift" ios/Sources/Doorstep/doorstep_ffi.swift
+for f in doorstep_ffiFFI.h doorstep_coreFFI.h module.modulemap; do
+  copy_if_changed "$gen/$f" "ios/Sources/DoorstepCoreFFI/$f"
+done
+for f in DoorstepCore.swift DoorstepModel.swift; do
+  copy_if_changed "$gen/$f" "ios/Sources/DoorstepCore/$f"
+done
+# Files of the module's earlier name would be compiled as a second module.
+rm -rf ios/Sources/Doorstep ios/Sources/doorstep_ffiFFI
 
 # One run at a time per chroot: the mounts below are shared by everyone using it.
 exec 9>"$cache/swift-chroot.lock"

@@ -110,7 +110,7 @@ impl Doorstep {
     /// Verifies a scanned pass text at a site's lane, records the scan, and returns the
     /// one outcome to show.
     pub fn scan(&self, text: &str, site: &str, lane: &str) -> Result<ScanOutcome> {
-        self.write(|w| scan(w, text, site, &Place::Lane(lane.to_string())))
+        self.write(|w| scan(w, text, site, &Place::lane(lane)))
     }
 
     /// Scans a bedridden resident's pass at their home (door-to-door sampling).
@@ -130,7 +130,7 @@ impl Doorstep {
             Ok(text) => Scanned::Text(text),
             Err(why) => Scanned::NoCode(why.clone()),
         };
-        let place = Place::Lane(lane.to_string());
+        let place = Place::lane(lane);
         self.write(|w| scan_input(w, &input, site, &place))
     }
 
@@ -153,7 +153,7 @@ impl Doorstep {
 
     /// Scans a resident's pass into an open tube at a lane of its site.
     pub fn tube_scan(&self, tube_id: &str, text: &str, lane: &str) -> Result<TubeScan> {
-        self.write(|w| tube_scan(w, tube_id, text, &Place::Lane(lane.to_string())))
+        self.write(|w| tube_scan(w, tube_id, text, &Place::lane(lane)))
     }
 
     /// Scans a bedridden resident's pass into an open tube at their home.

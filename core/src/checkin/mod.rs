@@ -412,12 +412,12 @@ fn issue_with(
 
 /// The priority flags a resident's tags and age give: elderly (living alone, or 70 and
 /// over), disability, pregnancy, child (in hardship, or under 14).
-pub fn priority_of(r: &Resident, now_ms: i64) -> Priority {
+pub fn priority_of(r: &Resident, now_ms: i64) -> PriorityFlags {
     let year: i32 = local_day(now_ms, DEFAULT_UTC_OFFSET_MINUTES)[..4]
         .parse()
         .unwrap_or(1970);
     let age = r.birth_year.map(|b| year - b);
-    Priority {
+    PriorityFlags {
         elderly: r.tags.contains(&Tag::ElderlyAlone) || age.is_some_and(|a| a >= 70),
         disability: r.tags.contains(&Tag::Disability),
         pregnancy: r.tags.contains(&Tag::Pregnant),
@@ -658,8 +658,8 @@ fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
     };
     let lane = match scene.place {
         Place::Home { .. } => HOME_LANE.to_string(),
-        Place::Lane(_) if b.priority.any() => PRIORITY_LANE.to_string(),
-        Place::Lane(l) => l.clone(),
+        Place::Lane { .. } if b.priority.any() => PRIORITY_LANE.to_string(),
+        Place::Lane { name } => name.clone(),
     };
     Ok(if b.priority.any() {
         ScanOutcome::Priority {
@@ -689,7 +689,7 @@ fn record(
         f.insert(k.to_string(), v);
     };
     match scene.place {
-        Place::Lane(l) => set("lane", l.as_str().into()),
+        Place::Lane { name } => set("lane", name.as_str().into()),
         Place::Home { household_id } => {
             set("lane", HOME_LANE.into());
             set("household_id", household_id.as_str().into());
@@ -736,9 +736,9 @@ fn check_site(site: &str) -> Result<String> {
 
 fn check_place(conn: &Connection, place: &Place) -> Result<Place> {
     match place {
-        Place::Lane(l) => Ok(Place::Lane(registry::check_text(
-            "lane", l, MAX_LANE, true,
-        )?)),
+        Place::Lane { name } => Ok(Place::Lane {
+            name: registry::check_text("lane", name, MAX_LANE, true)?,
+        }),
         Place::Home { household_id } => {
             // The door-to-door team works from the registry of its grid, so the
             // household must be one this phone knows.
@@ -973,6 +973,9 @@ pub fn issue_for_sheet(
     valid_until_ms: i64,
 ) -> Result<(Vec<IssuedPass>, Vec<SheetEntry>)> {
     check_window(valid_from_ms, valid_until_ms)?;
+    if let Some(tag) = &filter.tag {
+        tag.checked()?;
+    }
     let area_path = match &filter.area_id {
         Some(id) => Some(
             registry::store::area(w.conn(), id)?

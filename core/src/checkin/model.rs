@@ -1,10 +1,11 @@
 //! Check-in records: issued passes, the trust list, scan outcomes, check-ins and tubes.
 
-pub use super::pass::Priority;
+pub use super::pass::PriorityFlags;
 use crate::registry::{Household, Resident, Tag};
 
 /// A pass as issued by this station.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct IssuedPass {
     /// Random pass id, 16 hex digits: what a revocation names.
     pub pass_id: String,
@@ -18,7 +19,7 @@ pub struct IssuedPass {
     pub valid_from_ms: i64,
     /// Valid until just before this time (ms since the epoch, whole seconds).
     pub valid_until_ms: i64,
-    pub priority: Priority,
+    pub priority: PriorityFlags,
     /// The text to put in a QR code: `DS1:` + Base45.
     pub text: String,
     pub issued_at_ms: i64,
@@ -26,6 +27,7 @@ pub struct IssuedPass {
 
 /// One public key on the trust list, with the window in which its passes are accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct TrustedKey {
     /// 8 hex digits: the first 4 bytes of SHA-256 of the public key.
     pub key_id: String,
@@ -40,15 +42,26 @@ pub struct TrustedKey {
 
 /// Where a check-in happens: a lane of the testing site, or a bedridden resident's home.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Place {
     /// A lane at the site, as the marshal's phone names it ("1", "east").
-    Lane(String),
+    Lane { name: String },
     /// Door-to-door sampling at a household.
     Home { household_id: String },
 }
 
+impl Place {
+    /// A lane of the site.
+    pub fn lane(name: &str) -> Place {
+        Place::Lane {
+            name: name.to_string(),
+        }
+    }
+}
+
 /// The one answer a scan gives, in the order the checks run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ScanOutcome {
     /// Valid pass, first time today at this site: take this queue number to this lane.
     Admitted { queue_no: String, lane: String },
@@ -56,7 +69,7 @@ pub enum ScanOutcome {
     Priority {
         queue_no: String,
         lane: String,
-        priority: Priority,
+        priority: PriorityFlags,
     },
     /// Already admitted at this site today: when, and the number given then.
     Duplicate { first_at_ms: i64, queue_no: String },
@@ -104,6 +117,7 @@ impl ScanOutcome {
 
 /// One stored scan: the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct CheckIn {
     pub id: String,
     pub site: String,
@@ -123,6 +137,7 @@ pub struct CheckIn {
 
 /// Whether a tube takes more residents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum TubeStatus {
     Open,
     Sealed,
@@ -130,6 +145,7 @@ pub enum TubeStatus {
 
 /// The lab's answer for a pooled tube.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum TubeResult {
     Pending,
     Negative,
@@ -177,6 +193,7 @@ impl TubeResult {
 
 /// A pooled sample tube (混管).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Tube {
     pub id: String,
     /// The code printed on the tube.
@@ -195,6 +212,7 @@ pub struct Tube {
 
 /// What a scan into a tube did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct TubeScan {
     pub outcome: ScanOutcome,
     /// True when the resident went into the tube.
@@ -205,6 +223,7 @@ pub struct TubeScan {
 
 /// One resident to recall for resampling after a positive tube.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Recall {
     pub resident_ref: String,
     /// The resident, when this phone knows whom the reference belongs to.
@@ -219,16 +238,21 @@ pub struct Recall {
 
 /// Which residents a printed sheet is for. At least one of area and building is needed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SheetFilter {
     /// This area and every area below it.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub area_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub building_id: Option<String>,
     /// Only residents with this tag.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub tag: Option<Tag>,
 }
 
 /// A printable sheet and the passes issued for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct PassSheet {
     /// A4 PDF, 8 passes per page with cut lines.
     pub pdf: Vec<u8>,
@@ -244,7 +268,7 @@ pub struct SheetEntry {
     pub label: String,
     /// Which of the household's passes this is ("2/3").
     pub member: String,
-    pub priority: Priority,
+    pub priority: PriorityFlags,
     /// Last local day of validity, `YYYY-MM-DD`.
     pub valid_until: String,
 }

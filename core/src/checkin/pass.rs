@@ -75,14 +75,15 @@ hex_id!(ResidentRef, 8);
 
 /// Who goes to the priority lane, and why (老、幼、孕、残).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Priority {
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct PriorityFlags {
     pub elderly: bool,
     pub disability: bool,
     pub pregnancy: bool,
     pub child: bool,
 }
 
-impl Priority {
+impl PriorityFlags {
     /// The flags byte: bit 0 elderly, 1 disability, 2 pregnancy, 3 child.
     pub fn bits(self) -> u8 {
         self.elderly as u8
@@ -92,8 +93,8 @@ impl Priority {
     }
 
     /// Reads a flags byte, ignoring bits version 1 does not define.
-    pub fn from_bits(bits: u8) -> Priority {
-        Priority {
+    pub fn from_bits(bits: u8) -> PriorityFlags {
+        PriorityFlags {
             elderly: bits & 1 != 0,
             disability: bits & 2 != 0,
             pregnancy: bits & 4 != 0,
@@ -116,7 +117,7 @@ pub struct PassBody {
     pub resident_ref: ResidentRef,
     pub valid_from: u32,
     pub valid_until: u32,
-    pub priority: Priority,
+    pub priority: PriorityFlags,
 }
 
 impl PassBody {
@@ -280,7 +281,7 @@ pub fn decode_bytes(b: &[u8]) -> Result<SignedPass, Unreadable> {
             resident_ref: ResidentRef(arr(13..21)),
             valid_from,
             valid_until,
-            priority: Priority::from_bits(b[29]),
+            priority: PriorityFlags::from_bits(b[29]),
         },
         signature,
     })

@@ -115,7 +115,7 @@ fn pass_row(r: &Row) -> rusqlite::Result<IssuedPass> {
         resident_ref: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
         valid_from_ms: r.get::<_, Option<i64>>(3)?.unwrap_or(0),
         valid_until_ms: r.get::<_, Option<i64>>(4)?.unwrap_or(0),
-        priority: Priority::from_bits(r.get::<_, Option<u8>>(5)?.unwrap_or(0)),
+        priority: PriorityFlags::from_bits(r.get::<_, Option<u8>>(5)?.unwrap_or(0)),
         text: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         issued_at_ms: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
         resident_id: r.get(8)?,
@@ -193,7 +193,9 @@ fn check_in_row(r: &Row) -> rusqlite::Result<CheckIn> {
     let detail: String = r.get::<_, Option<String>>(12)?.unwrap_or_default();
     let place = match household {
         Some(household_id) => Place::Home { household_id },
-        None => Place::Lane(lane.clone().unwrap_or_default()),
+        None => Place::Lane {
+            name: lane.clone().unwrap_or_default(),
+        },
     };
     let lane = lane.unwrap_or_default();
     let outcome = match code.as_str() {
@@ -201,7 +203,7 @@ fn check_in_row(r: &Row) -> rusqlite::Result<CheckIn> {
         "priority" => ScanOutcome::Priority {
             queue_no,
             lane,
-            priority: Priority::from_bits(flags),
+            priority: PriorityFlags::from_bits(flags),
         },
         "duplicate" => ScanOutcome::Duplicate {
             first_at_ms: ref_at,

@@ -157,7 +157,7 @@ fn the_documented_test_vector_holds() {
         resident_ref: ResidentRef::from_hex("2f9d0c6b7a185e43").unwrap(),
         valid_from: 1_795_363_200,
         valid_until: 1_795_968_000,
-        priority: Priority {
+        priority: PriorityFlags {
             elderly: true,
             ..Default::default()
         },
@@ -234,7 +234,7 @@ fn priority_flags_come_from_tags_and_age_and_send_to_the_priority_lane() {
     let elder = s.pass(&s.elder);
     assert_eq!(
         elder.priority,
-        Priority {
+        PriorityFlags {
             elderly: true,
             ..Default::default()
         }
@@ -256,7 +256,7 @@ fn priority_flags_come_from_tags_and_age_and_send_to_the_priority_lane() {
     };
     let p = priority_of(&child, NOW);
     assert!(p.child && p.disability && !p.elderly && !p.pregnancy);
-    assert_eq!(Priority::from_bits(p.bits()), p);
+    assert_eq!(PriorityFlags::from_bits(p.bits()), p);
     assert!(!priority_of(&s.adult, NOW).any());
 }
 
@@ -424,7 +424,7 @@ fn a_pass_re_signed_with_a_key_off_the_trust_list_is_refused() {
             let rogue = StationKey::from_secret(&secret);
             let mut body = p.body;
             body.resident_ref = ResidentRef(r);
-            body.priority = Priority::from_bits(flags);
+            body.priority = PriorityFlags::from_bits(flags);
             if !claim_station {
                 body.key_id = rogue.key_id();
             }
@@ -960,7 +960,7 @@ proptest! {
         let p = SignedPass {
             body: PassBody {
                 key_id: KeyId(key), pass_id: PassId(id), resident_ref: ResidentRef(r),
-                valid_from: from, valid_until: until, priority: Priority::from_bits(flags),
+                valid_from: from, valid_until: until, priority: PriorityFlags::from_bits(flags),
             },
             signature,
         };
@@ -1062,7 +1062,7 @@ fn a_reader_refuses_a_window_longer_than_the_issuers_366_days_even_from_a_truste
             resident_ref: ResidentRef([2; 8]),
             valid_from: from_s as u32,
             valid_until: until_s as u32,
-            priority: Priority::default(),
+            priority: PriorityFlags::default(),
         })
         .to_text()
     };

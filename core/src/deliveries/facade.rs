@@ -16,12 +16,12 @@ impl Doorstep {
     }
 
     /// A request by id.
-    pub fn request(&self, id: &str) -> Result<Request> {
+    pub fn request(&self, id: &str) -> Result<DeliveryRequest> {
         self.read(|c| store::request_or_404(c, id))
     }
 
     /// A household's requests, newest first.
-    pub fn requests_of(&self, household_id: &str) -> Result<Vec<Request>> {
+    pub fn requests_of(&self, household_id: &str) -> Result<Vec<DeliveryRequest>> {
         self.read(|c| {
             registry::store::household_or_404(c, household_id)?;
             store::requests_of(c, household_id)
@@ -29,7 +29,7 @@ impl Doorstep {
     }
 
     /// Requests not yet delivered in an area and below, most urgent and oldest first.
-    pub fn open_requests(&self, area_id: &str) -> Result<Vec<Request>> {
+    pub fn open_requests(&self, area_id: &str) -> Result<Vec<DeliveryRequest>> {
         self.read(|c| {
             let areas = visits::store::area_ids_under(c, &[area_id.to_string()])?;
             store::open_requests(c, &areas)

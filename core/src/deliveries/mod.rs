@@ -362,7 +362,7 @@ fn take_up_need(w: &mut Writer, need_id: &str, note: &str) -> Result<()> {
 }
 
 /// The request's need is met: its referral is done, the need resolved.
-fn resolve_need(w: &mut Writer, req: &Request, referral_id: Option<&str>) -> Result<()> {
+fn resolve_need(w: &mut Writer, req: &DeliveryRequest, referral_id: Option<&str>) -> Result<()> {
     if let Some(r) = referral_id {
         let referral = visits::referral(w.conn(), r)?;
         if referral.status == ReferralStatus::Sent {
@@ -397,7 +397,7 @@ fn resolve_need(w: &mut Writer, req: &Request, referral_id: Option<&str>) -> Res
 }
 
 /// The delivery failed: the need is open again, with the reason.
-fn reopen_need(w: &mut Writer, req: &Request, reason: FailReason) -> Result<()> {
+fn reopen_need(w: &mut Writer, req: &DeliveryRequest, reason: FailReason) -> Result<()> {
     let Some(need_id) = need_of(w.conn(), req)? else {
         return Ok(());
     };
@@ -412,7 +412,7 @@ fn reopen_need(w: &mut Writer, req: &Request, reason: FailReason) -> Result<()> 
     Ok(())
 }
 
-fn need_of(conn: &Connection, req: &Request) -> Result<Option<String>> {
+fn need_of(conn: &Connection, req: &DeliveryRequest) -> Result<Option<String>> {
     Ok(match &req.source {
         RequestSource::Need { need_id } => Some(need_id.clone()),
         RequestSource::Referral { referral_id } => {
@@ -423,7 +423,7 @@ fn need_of(conn: &Connection, req: &Request) -> Result<Option<String>> {
 }
 
 /// What of a request is neither delivered nor in an active package.
-fn uncovered(conn: &Connection, req: &Request, except: Option<&str>) -> Result<Tally> {
+fn uncovered(conn: &Connection, req: &DeliveryRequest, except: Option<&str>) -> Result<Tally> {
     let mut t = Tally::new();
     tally(&req.items, 1, &mut t);
     for p in store::packages_of(conn, &req.id)? {
@@ -440,7 +440,11 @@ fn uncovered(conn: &Connection, req: &Request, except: Option<&str>) -> Result<T
 }
 
 /// Brings a request's status in line with its packages, after a handoff of `latest`.
-fn update_request(w: &mut Writer, req: &Request, latest: &Package) -> Result<RequestStatus> {
+fn update_request(
+    w: &mut Writer,
+    req: &DeliveryRequest,
+    latest: &Package,
+) -> Result<RequestStatus> {
     let packages = store::packages_of(w.conn(), &req.id)?;
     let mut left = Tally::new();
     tally(&req.items, 1, &mut left);
@@ -839,7 +843,7 @@ pub fn handoff(
 fn check_proof(
     w: &mut Writer,
     pkg: &Package,
-    req: &Request,
+    req: &DeliveryRequest,
     p: &Proof,
     now: i64,
 ) -> Result<std::result::Result<(ProofKind, Option<String>), Error>> {
@@ -899,8 +903,12 @@ fn check_proof(
             }
             (ProofKind::Pin, None)
         }
-        Proof::Signature(sig) => {
-            let png = proof::signature_png(sig)?;
+        Proof::Signature {
+            width,
+            height,
+            strokes,
+        } => {
+            let png = proof::signature_png(*width, *height, strokes)?;
             let hash = store_blob(w, "image/png", &png)?;
             (ProofKind::Signature, Some(hash))
         }
@@ -909,9 +917,9 @@ fn check_proof(
             let hash = store_blob(w, "image/jpeg", &jpeg)?;
             (ProofKind::Photo, Some(hash))
         }
-        Proof::None { reason } => {
+        Proof::NoProof { reason } => {
             let reason = registry::check_text("proof reason", reason, MAX_REASON, true)?;
-            (ProofKind::None, Some(reason))
+            (ProofKind::NoProof, Some(reason))
         }
     }))
 }
@@ -1065,6 +1073,7 @@ pub fn verify_package(conn: &Connection, package_id: &str) -> Result<ChainReport
     Ok(ChainReport {
         package_id: package_id.to_string(),
         steps: steps.len() as u32,
+        intact: problems.is_empty(),
         problems,
     })
 }

@@ -43,14 +43,17 @@ const fn item(code: &'static str, unit: &'static str) -> CatalogueItem {
 
 /// An item and its quantity: `rice` × 5, or `medicine` "metformin" "500 mg" × 2.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ItemLine {
     /// A catalogue code.
     pub item: String,
     /// The drug's name (medicine only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
     /// The drug's dose (medicine only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub dose: Option<String>,
     /// How many of the item's unit; at least 1.
     pub quantity: i64,
@@ -96,6 +99,7 @@ impl ItemLine {
 
 /// Where a request came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum RequestSource {
     /// A need found on a visit; delivering resolves it.
     Need { need_id: String },
@@ -121,17 +125,21 @@ impl RequestSource {
 
 /// A new supply request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewRequest {
     /// The household to deliver to; taken from the need or referral when not given.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub household_id: Option<String>,
     pub source: RequestSource,
     pub items: Vec<ItemLine>,
     pub urgency: Urgency,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub notes: Option<String>,
 }
 
 /// Where a request stands, derived from its packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum RequestStatus {
     /// Nothing on its way yet.
     Open,
@@ -174,7 +182,8 @@ impl RequestStatus {
 
 /// A supply request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct DeliveryRequest {
     pub id: String,
     pub household_id: String,
     pub area_id: String,
@@ -191,13 +200,15 @@ pub struct Request {
 /// A request just made, with its delivery PIN: shown once, to give to the household;
 /// only a salted hash of it is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct CreatedRequest {
-    pub request: Request,
+    pub request: DeliveryRequest,
     pub pin: String,
 }
 
 /// Where a package is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum PackageStatus {
     Requested,
     Packed,
@@ -272,6 +283,7 @@ impl PackageStatus {
 
 /// Why a delivery failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum FailReason {
     NobodyHome,
     Refused,
@@ -303,6 +315,7 @@ impl FailReason {
 
 /// A package: the part of a request one runner carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Package {
     pub id: String,
     pub request_id: String,
@@ -332,42 +345,50 @@ pub struct Package {
 
 /// A point of a signature stroke, in the canvas's pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct SignaturePoint {
     pub x: f32,
     pub y: f32,
 }
 
-/// A signature drawn on the phone: strokes of points on a canvas.
+/// One stroke of a signature: the points the finger went through.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Signature {
-    pub width: u32,
-    pub height: u32,
-    pub strokes: Vec<Vec<Point>>,
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct SignatureStroke {
+    pub points: Vec<SignaturePoint>,
 }
 
 /// What proves a handoff.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Proof {
     /// The recipient's pass, as scanned; it must be valid and the household's.
     Pass { text: String },
     /// The PIN given to the household with the request.
     Pin { pin: String },
-    /// The recipient's signature, kept as a PNG blob.
-    Signature(Signature),
+    /// The recipient's signature drawn on a `width` × `height` canvas, kept as a PNG
+    /// blob.
+    Signature {
+        width: u32,
+        height: u32,
+        strokes: Vec<SignatureStroke>,
+    },
     /// A photo from the camera (JPEG or PNG), kept downscaled as a JPEG blob.
     Photo { bytes: Vec<u8> },
     /// No proof, and why.
-    None { reason: String },
+    NoProof { reason: String },
 }
 
 /// Stored kind of a proof.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ProofKind {
     Pass,
     Pin,
     Signature,
     Photo,
-    None,
+    /// No proof; the handoff states why.
+    NoProof,
 }
 
 impl ProofKind {
@@ -377,7 +398,7 @@ impl ProofKind {
         ProofKind::Pin,
         ProofKind::Signature,
         ProofKind::Photo,
-        ProofKind::None,
+        ProofKind::NoProof,
     ];
 
     /// Stored code.
@@ -387,7 +408,7 @@ impl ProofKind {
             ProofKind::Pin => "pin",
             ProofKind::Signature => "signature",
             ProofKind::Photo => "photo",
-            ProofKind::None => "none",
+            ProofKind::NoProof => "none",
         }
     }
 
@@ -399,22 +420,30 @@ impl ProofKind {
 
 /// One move of a package, as asked for.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct HandoffInput {
     /// The status the package moves to.
     pub to_status: PackageStatus,
     /// Who gives; by default whoever holds the package.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub from: Option<String>,
     /// Who receives; for `OutForDelivery` the runner, required.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub to: Option<String>,
     /// Where, if the phone knows.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub place: Option<String>,
     /// For a partial delivery, what was handed over; for packing, what went in (by
     /// default everything planned). Other steps move what the package holds.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub items: Option<Vec<ItemLine>>,
     /// Required for a delivery, full or partial.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub proof: Option<Proof>,
     /// Required for a failure.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub reason: Option<FailReason>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
@@ -436,6 +465,7 @@ impl HandoffInput {
 
 /// One stored move of a package: a link of its hash chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Handoff {
     pub id: String,
     pub package_id: String,
@@ -458,6 +488,7 @@ pub struct Handoff {
 
 /// What is wrong with a step of a package's chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ChainProblemKind {
     /// A step before this one (or after the last) is not there.
     Missing,
@@ -469,6 +500,7 @@ pub enum ChainProblemKind {
 
 /// One problem `verify_package` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ChainProblem {
     /// The step where it shows.
     pub seq: u32,
@@ -478,22 +510,19 @@ pub struct ChainProblem {
 
 /// The result of checking a package's handoff chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ChainReport {
     pub package_id: String,
     /// Steps found.
     pub steps: u32,
+    /// No problems were found.
+    pub intact: bool,
     pub problems: Vec<ChainProblem>,
-}
-
-impl ChainReport {
-    /// No problems.
-    pub fn is_intact(&self) -> bool {
-        self.problems.is_empty()
-    }
 }
 
 /// How stock came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum StockMoveKind {
     Donation,
     Purchase,
@@ -530,6 +559,7 @@ impl StockMoveKind {
 
 /// One movement of stock; `line.quantity` is negative for an issue.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct StockMove {
     pub id: String,
     pub line: ItemLine,
@@ -551,6 +581,7 @@ pub struct StockBalance {
 
 /// A package as the runner's list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RunnerPackage {
     pub package_id: String,
     pub request_id: String,
@@ -567,6 +598,7 @@ pub struct RunnerPackage {
 
 /// One building of a walking route, its packages urgent and medicine first.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RunnerStop {
     pub building_id: Option<String>,
     /// The building's name, or the address when the household has no building.
@@ -576,6 +608,7 @@ pub struct RunnerStop {
 
 /// A runner's list: packages out by building, and what is left to bring back.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RunnerList {
     pub runner: String,
     /// Packages out, building by building; buildings with urgent or medicine packages
@@ -590,6 +623,7 @@ pub struct RunnerList {
 
 /// Requests with one status.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RequestStatusCount {
     pub status: RequestStatus,
     pub count: u32,
@@ -597,6 +631,7 @@ pub struct RequestStatusCount {
 
 /// Failures with one reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct FailureCount {
     pub reason: FailReason,
     pub count: u32,
@@ -604,6 +639,7 @@ pub struct FailureCount {
 
 /// How long open requests have waited, at the end of the day.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct OpenAge {
     pub under_1_day: u32,
     pub from_1_to_3_days: u32,
@@ -633,6 +669,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// One item's stock on the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct StockDay {
     /// The item, with the day's closing balance as quantity.
     pub line: ItemLine,
@@ -643,6 +680,7 @@ pub struct StockDay {
 
 /// An area's deliveries on one day, and the station's stock.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct DeliveryLedger {
     pub area_id: String,
     pub day: String,
@@ -659,6 +697,7 @@ pub struct DeliveryLedger {
 
 /// A stored attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Blob {
     /// SHA-256 of the bytes, hex.
     pub hash: String,

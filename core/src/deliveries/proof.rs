@@ -8,7 +8,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, Limits, Luma};
 use sha2::{Digest, Sha256};
 
-use super::model::{Point, Signature};
+use super::model::{SignaturePoint as Point, SignatureStroke};
 use crate::checkin::pass::fill_random;
 use crate::error::{Error, Result};
 use crate::hex;
@@ -160,14 +160,13 @@ fn jpeg_complete(b: &[u8]) -> bool {
 }
 
 /// Draws a signature's strokes, black on white, and encodes it as PNG.
-pub fn signature_png(sig: &Signature) -> Result<Vec<u8>> {
-    if sig.width == 0 || sig.height == 0 || sig.width > MAX_CANVAS || sig.height > MAX_CANVAS {
+pub fn signature_png(width: u32, height: u32, strokes: &[SignatureStroke]) -> Result<Vec<u8>> {
+    if width == 0 || height == 0 || width > MAX_CANVAS || height > MAX_CANVAS {
         return Err(Error::invalid(format!(
-            "signature canvas {}×{} must be 1 to {MAX_CANVAS} px on each side",
-            sig.width, sig.height
+            "signature canvas {width}×{height} must be 1 to {MAX_CANVAS} px on each side"
         )));
     }
-    let points: usize = sig.strokes.iter().map(Vec::len).sum();
+    let points: usize = strokes.iter().map(|s| s.points.len()).sum();
     if points == 0 {
         return Err(Error::invalid("signature has no strokes"));
     }
@@ -176,26 +175,26 @@ pub fn signature_png(sig: &Signature) -> Result<Vec<u8>> {
             "signature has {points} points, more than {MAX_POINTS}"
         )));
     }
-    for p in sig.strokes.iter().flatten() {
+    for p in strokes.iter().flat_map(|s| &s.points) {
         if !(p.x.is_finite() && p.y.is_finite())
             || p.x < 0.0
             || p.y < 0.0
-            || p.x > sig.width as f32
-            || p.y > sig.height as f32
+            || p.x > width as f32
+            || p.y > height as f32
         {
             return Err(Error::invalid(format!(
-                "signature point ({}, {}) is outside the {}×{} canvas",
-                p.x, p.y, sig.width, sig.height
+                "signature point ({}, {}) is outside the {width}×{height} canvas",
+                p.x, p.y
             )));
         }
     }
-    let mut img = GrayImage::from_pixel(sig.width, sig.height, Luma([255]));
-    for stroke in &sig.strokes {
-        match stroke.as_slice() {
+    let mut img = GrayImage::from_pixel(width, height, Luma([255]));
+    for stroke in strokes {
+        match stroke.points.as_slice() {
             [] => {}
             [p] => dot(&mut img, *p),
             _ => {
-                for pair in stroke.windows(2) {
+                for pair in stroke.points.windows(2) {
                     line(&mut img, pair[0], pair[1]);
                 }
             }

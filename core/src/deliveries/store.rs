@@ -23,7 +23,7 @@ fn urgency(code: Option<String>) -> Urgency {
 const REQUEST_COLS: &str = "id, household_id, area_id, source, need_id, referral_id, caller, items,
     urgency, notes, status, created_at, created_by, status_at";
 
-fn request_row(r: &Row) -> rusqlite::Result<Request> {
+fn request_row(r: &Row) -> rusqlite::Result<DeliveryRequest> {
     let source = match r.get::<_, Option<String>>(3)?.as_deref() {
         Some("need") => RequestSource::Need {
             need_id: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
@@ -34,7 +34,7 @@ fn request_row(r: &Row) -> rusqlite::Result<Request> {
         Some("hotline") => RequestSource::Hotline { caller: r.get(6)? },
         _ => RequestSource::Manual,
     };
-    Ok(Request {
+    Ok(DeliveryRequest {
         id: r.get(0)?,
         household_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
         area_id: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
@@ -53,7 +53,7 @@ fn request_row(r: &Row) -> rusqlite::Result<Request> {
 }
 
 /// A request by id, or `NotFound`.
-pub fn request_or_404(conn: &Connection, id: &str) -> Result<Request> {
+pub fn request_or_404(conn: &Connection, id: &str) -> Result<DeliveryRequest> {
     conn.prepare_cached(&format!(
         "SELECT {REQUEST_COLS} FROM delivery_request WHERE id = ?1 AND _deleted = 0"
     ))?
@@ -88,7 +88,7 @@ pub fn pin_failures(conn: &Connection, request_id: &str) -> Result<u32> {
 }
 
 /// A household's requests, newest first.
-pub fn requests_of(conn: &Connection, household_id: &str) -> Result<Vec<Request>> {
+pub fn requests_of(conn: &Connection, household_id: &str) -> Result<Vec<DeliveryRequest>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {REQUEST_COLS} FROM delivery_request
          WHERE household_id = ?1 AND _deleted = 0 ORDER BY created_at DESC, id DESC"
@@ -99,7 +99,7 @@ pub fn requests_of(conn: &Connection, household_id: &str) -> Result<Vec<Request>
 
 /// Requests not yet delivered in the given areas (a JSON array of ids), most urgent and
 /// oldest first.
-pub fn open_requests(conn: &Connection, areas: &str) -> Result<Vec<Request>> {
+pub fn open_requests(conn: &Connection, areas: &str) -> Result<Vec<DeliveryRequest>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {REQUEST_COLS} FROM delivery_request
          WHERE area_id IN (SELECT value FROM json_each(?1)) AND status != 'delivered'

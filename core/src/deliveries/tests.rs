@@ -252,7 +252,7 @@ fn request_to_delivered_with_pin_moves_stock_and_resolves_the_need() {
     assert_eq!(need.status, NeedStatus::Resolved);
     let last = f.d.need_history(&need.id).unwrap().pop().unwrap();
     assert!(last.note.unwrap().contains(&req.id));
-    assert!(f.d.verify_package(&p.id).unwrap().is_intact());
+    assert!(f.d.verify_package(&p.id).unwrap().intact);
     // Every step went through the change log.
     let ops = f.d.pending_ops(10_000).unwrap();
     assert_eq!(ops.iter().filter(|o| o.entity == "handoff").count(), 3);
@@ -316,7 +316,7 @@ fn referral_to_the_supplies_team_is_accepted_then_done_on_delivery() {
     .unwrap();
     f.deliver(
         &p.id,
-        Proof::None {
+        Proof::NoProof {
             reason: "老人独居无手机, 邻居代收".into(),
         },
     )
@@ -604,7 +604,7 @@ fn wrong_pins_are_refused_counted_and_locked() {
     d.handoff(
         &p.id,
         &HandoffInput {
-            proof: Some(Proof::None {
+            proof: Some(Proof::NoProof {
                 reason: "PIN locked; recipient known to the runner".into(),
             }),
             ..HandoffInput::new(PackageStatus::Delivered)
@@ -800,25 +800,32 @@ fn a_signature_is_drawn_to_png() {
     let f = open();
     let h = f.household("6栋", "201");
     let (_, p) = f.out(&h, vec![rice(1)]);
-    let sig = Signature {
+    let stroke = |points: &[(f32, f32)]| SignatureStroke {
+        points: points
+            .iter()
+            .map(|&(x, y)| SignaturePoint { x, y })
+            .collect(),
+    };
+    let sig = Proof::Signature {
         width: 400,
         height: 200,
         strokes: vec![
-            vec![Point { x: 20.0, y: 100.0 }, Point { x: 380.0, y: 100.0 }],
-            vec![Point { x: 200.0, y: 20.0 }, Point { x: 200.0, y: 180.0 }],
-            vec![Point { x: 50.0, y: 50.0 }],
+            stroke(&[(20.0, 100.0), (380.0, 100.0)]),
+            stroke(&[(200.0, 20.0), (200.0, 180.0)]),
+            stroke(&[(50.0, 50.0)]),
         ],
     };
-    let bad = Signature {
-        strokes: vec![vec![Point { x: 500.0, y: 10.0 }]],
-        ..sig.clone()
+    let bad = Proof::Signature {
+        width: 400,
+        height: 200,
+        strokes: vec![stroke(&[(500.0, 10.0)])],
     };
-    let err = f.deliver(&p.id, Proof::Signature(bad)).unwrap_err();
+    let err = f.deliver(&p.id, bad).unwrap_err();
     assert!(
         matches!(err, Error::Invalid(ref m) if m.contains("outside")),
         "{err}"
     );
-    let done = f.deliver(&p.id, Proof::Signature(sig)).unwrap();
+    let done = f.deliver(&p.id, sig).unwrap();
     assert_eq!(done.proof_kind, Some(ProofKind::Signature));
     let blob = f.d.blob(&done.proof.unwrap()).unwrap();
     assert_eq!(blob.mime, "image/png");
@@ -985,7 +992,7 @@ fn tampering_with_the_chain_is_found() {
     )
     .unwrap();
     f.deliver(&p.id, Proof::Pin { pin: req.pin }).unwrap();
-    assert!(f.d.verify_package(&p.id).unwrap().is_intact());
+    assert!(f.d.verify_package(&p.id).unwrap().intact);
     assert_eq!(f.d.verify_package(&p.id).unwrap().steps, 5);
     let raw = f.raw();
     let kinds = |f: &Fixture| -> Vec<(u32, ChainProblemKind)> {
@@ -1018,7 +1025,7 @@ fn tampering_with_the_chain_is_found() {
         params![snapshot[4].0, snapshot[4].2],
     )
     .unwrap();
-    assert!(f.d.verify_package(&p.id).unwrap().is_intact());
+    assert!(f.d.verify_package(&p.id).unwrap().intact);
 
     // Altered: the runner of step 2 renamed.
     raw.execute(
@@ -1058,7 +1065,7 @@ fn tampering_with_the_chain_is_found() {
         b = snapshot[3].0
     ))
     .unwrap();
-    assert!(f.d.verify_package(&p.id).unwrap().is_intact());
+    assert!(f.d.verify_package(&p.id).unwrap().intact);
 
     // Missing: the failed try deleted.
     raw.execute("DELETE FROM handoff WHERE id = ?1", [&snapshot[2].0])
@@ -1165,7 +1172,7 @@ fn the_runner_list_groups_by_building_urgent_and_medicine_first() {
     assert_eq!(pin.len(), 1);
     f.deliver(
         &a_low,
-        Proof::None {
+        Proof::NoProof {
             reason: "门口交接, 电话确认".into(),
         },
     )
@@ -1253,7 +1260,7 @@ fn handoffs_replicate_through_the_change_log() {
         PackageStatus::Delivered
     );
     assert_eq!(other.stock().unwrap(), f.d.stock().unwrap());
-    assert!(other.verify_package(&p.id).unwrap().is_intact());
+    assert!(other.verify_package(&p.id).unwrap().intact);
     let snap = |c: &rusqlite::Connection| crate::log::snapshot(c, crate::SCHEMA).unwrap();
     assert_eq!(
         other.read(|c| Ok(snap(c))).unwrap(),

@@ -10,6 +10,13 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct Hlc(pub u64);
 
+// Crosses to the apps as its integer, which orders stamps as they order.
+#[cfg(feature = "ffi")]
+uniffi::custom_type!(Hlc, u64, {
+    lower: |h| h.0,
+    try_lift: |v| Ok(Hlc(v)),
+});
+
 const COUNTER_BITS: u32 = 16;
 const COUNTER_MAX: u64 = (1 << COUNTER_BITS) - 1;
 

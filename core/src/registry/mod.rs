@@ -266,7 +266,7 @@ pub(super) fn insert_resident(w: &mut Writer, input: &NewResident, id: String) -
             .map(check_phone)
             .transpose()?
             .flatten(),
-        tags: store::normalize_tags(input.tags.clone()),
+        tags: store::normalize_tags(checked_tags(&input.tags)?),
         notes: optional_text("notes", input.notes.as_deref(), MAX_NOTES)?,
     };
     w.put(
@@ -279,6 +279,11 @@ pub(super) fn insert_resident(w: &mut Writer, input: &NewResident, id: String) -
         },
     )?;
     Ok(r)
+}
+
+/// Tags as a caller gave them, each custom tag's name checked.
+pub fn checked_tags(tags: &[Tag]) -> Result<Vec<Tag>> {
+    tags.iter().map(Tag::checked).collect()
 }
 
 /// Changes the given fields of a resident, one op with just those fields.
@@ -318,7 +323,7 @@ pub fn diff_resident(current: &Resident, patch: &ResidentPatch, now_ms: i64) -> 
         }
     }
     if let Some(tags) = &patch.tags {
-        let encoded = store::encode_tags(tags);
+        let encoded = store::encode_tags(&checked_tags(tags)?);
         if encoded != store::encode_tags(&current.tags) {
             f.insert("tags".into(), json!(encoded));
         }

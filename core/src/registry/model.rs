@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 
 /// The level of an area in the path district / street / community / grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum AreaLevel {
     /// 区
     District,
@@ -42,6 +43,7 @@ impl AreaLevel {
 
 /// An administrative area; `path` joins the names from the district down with '/'.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Area {
     pub id: String,
     pub parent_id: Option<String>,
@@ -52,6 +54,7 @@ pub struct Area {
 
 /// A building in an area.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Building {
     pub id: String,
     pub area_id: String,
@@ -60,6 +63,7 @@ pub struct Building {
 
 /// What a caller gives to create a household.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewHousehold {
     pub area_id: String,
     pub building_id: Option<String>,
@@ -70,6 +74,7 @@ pub struct NewHousehold {
 
 /// A dwelling and the people living in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Household {
     pub id: String,
     pub area_id: String,
@@ -81,6 +86,7 @@ pub struct Household {
 
 /// Sex as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Sex {
     Female,
     Male,
@@ -111,6 +117,7 @@ impl Sex {
 
 /// A vulnerability or situation tag on a resident.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Tag {
     /// 独居老人
     ElderlyAlone,
@@ -129,7 +136,7 @@ pub enum Tag {
     /// 低保/低收入
     LowIncome,
     /// A station's own tag.
-    Custom(String),
+    Custom { name: String },
 }
 
 /// The built-in tags with their stored code and the words a spreadsheet may use.
@@ -184,7 +191,7 @@ impl Tag {
     /// The code stored and synced: `elderly_alone`, ... or `custom:<name>`.
     pub fn code(&self) -> String {
         match self {
-            Tag::Custom(name) => format!("{CUSTOM_PREFIX}{name}"),
+            Tag::Custom { name } => format!("{CUSTOM_PREFIX}{name}"),
             built_in => BUILT_IN
                 .iter()
                 .find(|(t, _, _)| t == built_in)
@@ -219,18 +226,29 @@ impl Tag {
                 "tag {name:?} is longer than {MAX_CUSTOM_TAG} characters"
             )));
         }
-        Ok(Tag::Custom(name.to_string()))
+        Ok(Tag::Custom {
+            name: name.to_string(),
+        })
+    }
+
+    /// The tag as given by a caller, a custom tag's name checked and trimmed.
+    pub fn checked(&self) -> Result<Tag> {
+        match self {
+            Tag::Custom { name } => Tag::custom(name),
+            built_in => Ok(built_in.clone()),
+        }
     }
 
     /// True for the tags that make a resident vulnerable (all built-in tags but pregnancy
     /// count; custom tags do not).
     pub fn is_vulnerable(&self) -> bool {
-        !matches!(self, Tag::Custom(_))
+        !matches!(self, Tag::Custom { .. })
     }
 }
 
 /// What a caller gives to create a resident.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewResident {
     pub household_id: String,
     pub name: String,
@@ -243,17 +261,25 @@ pub struct NewResident {
 
 /// Fields to change on a resident; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ResidentPatch {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub sex: Option<Sex>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub birth_year: Option<i32>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub tags: Option<Vec<Tag>>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub notes: Option<String>,
 }
 
 /// A person served.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Resident {
     pub id: String,
     pub household_id: String,
@@ -267,6 +293,7 @@ pub struct Resident {
 
 /// One move of a resident between households, kept as history.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ResidentMove {
     pub id: String,
     pub resident_id: String,
@@ -277,20 +304,25 @@ pub struct ResidentMove {
 
 /// A search request over residents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SearchQuery {
     /// Name (or part), full pinyin, pinyin initials, phone digits or address words;
     /// several words must all match.
     pub text: String,
     /// Only residents in this area or below it.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub area_id: Option<String>,
     /// Only residents with this tag.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub tag: Option<Tag>,
     /// At most this many hits (1..=500; 0 means 20).
+    #[cfg_attr(feature = "ffi", uniffi(default = 20))]
     pub limit: u32,
 }
 
 /// One search result, best first.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SearchHit {
     pub resident: Resident,
     /// The household's address and unit, for the result line.
@@ -301,6 +333,7 @@ pub struct SearchHit {
 
 /// One refused row of a CSV import.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RowError {
     /// 1-based line in the file.
     pub line: u64,
@@ -312,6 +345,7 @@ pub struct RowError {
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ImportReport {
     pub households_added: u64,
     pub residents_added: u64,

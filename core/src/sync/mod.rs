@@ -24,6 +24,7 @@ use client::Http;
 /// Where a sync is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum SyncStage {
     /// Fetching and applying what others wrote.
     Pull,
@@ -76,17 +77,22 @@ impl Default for SyncOptions {
 
 /// This device's enrolment, as the server granted it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Enrolment {
     pub server: String,
     pub device_id: String,
     pub user: String,
     pub role: Role,
     pub areas: Vec<String>,
-    pub token_expires_at: i64,
+    /// When the device token stops working (ms since the epoch); enrol again before.
+    // Stored under its first name.
+    #[serde(rename = "token_expires_at")]
+    pub token_expires_at_ms: i64,
 }
 
 /// What one sync did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct SyncReport {
     /// Ops received.
     pub pulled: u64,
@@ -110,6 +116,7 @@ pub struct SyncReport {
 
 /// A local op the server refused, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RejectedOp {
     pub op_id: String,
     pub entity: String,
@@ -122,6 +129,7 @@ pub struct RejectedOp {
 /// Two edits of one field that met; `kept` is in the row, `lost` waits for review.
 /// Values are JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Conflict {
     pub id: i64,
     pub entity: String,
@@ -133,7 +141,7 @@ pub struct Conflict {
     pub lost: String,
     pub lost_hlc: Hlc,
     pub lost_device: String,
-    pub found_at: i64,
+    pub found_at_ms: i64,
     pub reviewed: bool,
 }
 
@@ -159,7 +167,7 @@ impl Doorstep {
             user: reply.user.clone(),
             role: reply.role,
             areas: reply.areas,
-            token_expires_at: reply.token_expires_at,
+            token_expires_at_ms: reply.token_expires_at,
         };
         {
             let mut st = self.lock();

@@ -8,6 +8,7 @@ use crate::log::Op;
 /// What an enrolled device may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Role {
     /// Visits households in their areas: registry, visits, needs, referrals.
     SocialWorker,

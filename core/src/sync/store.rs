@@ -157,7 +157,7 @@ pub(crate) fn conflicts(conn: &Connection, include_reviewed: bool) -> Result<Vec
             lost: r.get(7)?,
             lost_hlc: Hlc::from_i64(r.get(8)?),
             lost_device: r.get(9)?,
-            found_at: r.get(10)?,
+            found_at_ms: r.get(10)?,
             reviewed: r.get(11)?,
         })
     })?;

@@ -17,7 +17,8 @@ pub mod triage;
 
 pub use model::*;
 pub use template::{
-    ChoiceOption, Compare, Condition, Label, NeedRule, Question, QuestionKind, RaisedNeed, Template,
+    ChoiceOption, Comparison, Condition, Label, NeedRule, Question, QuestionKind, RaisedNeed,
+    Template,
 };
 
 use std::collections::BTreeSet;
@@ -415,7 +416,7 @@ pub fn answer(
             Some(a) => {
                 let a = template::check_answer(q, a).map_err(|i| Error::invalid(i.message))?;
                 // Empty text is no answer.
-                if matches!(&a, Answer::Text(s) if s.is_empty()) {
+                if matches!(&a, Answer::Text { value: s } if s.is_empty()) {
                     current.remove(qid);
                 } else {
                     current.insert(qid.clone(), a);
@@ -552,7 +553,11 @@ pub fn record_visit(w: &mut Writer, input: &RecordVisit) -> Result<FinishedVisit
         )));
     }
     let mut answers = Answers::new();
-    for (q, a) in &input.answers {
+    for AnswerEntry {
+        question_id: q,
+        value: a,
+    } in &input.answers
+    {
         if answers.insert(q.clone(), a.clone()).is_some() {
             return Err(Error::invalid(format!("question {q:?} is answered twice")));
         }
@@ -603,7 +608,11 @@ pub fn correct_visit(
         Some(original.template_version),
     )?;
     let mut answers = Answers::new();
-    for (q, a) in &correction.answers {
+    for AnswerEntry {
+        question_id: q,
+        value: a,
+    } in &correction.answers
+    {
         if answers.insert(q.clone(), a.clone()).is_some() {
             return Err(Error::invalid(format!("question {q:?} is answered twice")));
         }
@@ -613,7 +622,11 @@ pub fn correct_visit(
         &original.household_id,
         original.resident_id.as_deref(),
     )?;
-    let before: Answers = original.answers.iter().cloned().collect();
+    let before: Answers = original
+        .answers
+        .iter()
+        .map(|e| (e.question_id.clone(), e.value.clone()))
+        .collect();
     let already: Vec<NeedCategory> = if original.outcome.is_checklist() {
         t.raised_needs(&before, &tags)
             .into_iter()
@@ -676,7 +689,7 @@ fn record(
             .question(q)
             .map(|question| template::check_answer(question, a))
         {
-            Some(Ok(Answer::Text(s))) if s.is_empty() => {}
+            Some(Ok(Answer::Text { value: s })) if s.is_empty() => {}
             Some(Ok(a)) => {
                 normalised.insert(q.clone(), a);
             }
@@ -1210,6 +1223,7 @@ pub fn follow_ups(conn: &Connection, subject: &Subject) -> Result<Vec<FollowUp>>
 /// resident with several tags is visited as often as the most frequent asks.
 pub fn set_visit_frequency(w: &mut Writer, tag: &Tag, every_ms: Option<i64>) -> Result<()> {
     const HOUR_MS: i64 = 3_600_000;
+    let tag = tag.checked()?;
     if let Some(ms) = every_ms.filter(|ms| !(HOUR_MS..=366 * DAY_MS).contains(ms)) {
         return Err(Error::invalid(format!(
             "every_ms {ms} is not between one hour and a year"
@@ -1270,33 +1284,46 @@ pub fn ledger(
         day: date.format("%Y-%m-%d").to_string(),
         utc_offset_minutes,
         visits: by_outcome.iter().map(|(_, c)| c).sum(),
-        visits_by_outcome: counts(by_outcome, &VisitOutcome::from_code),
+        visits_by_outcome: counts(by_outcome, &VisitOutcome::from_code, |outcome, count| {
+            OutcomeCount { outcome, count }
+        }),
         households_visited,
         residents_reached,
         residents_reached_by_tag: store::ledger_reached_by_tag(conn, &areas, start, end)?
             .into_iter()
-            .map(|(key, count)| Count { key, count })
+            .map(|(tag, count)| TagCount { tag, count })
             .collect(),
         needs_raised: counts(
             store::ledger_needs_raised(conn, &areas, start, end)?,
             &NeedCategory::from_code,
+            category_count,
         ),
         needs_resolved: counts(
             store::ledger_needs_resolved(conn, &areas, start, end)?,
             &NeedCategory::from_code,
+            category_count,
         ),
         referrals: counts(
             store::ledger_referrals(conn, &areas, start, end)?,
             &ReferralStatus::from_code,
+            |status, count| ReferralStatusCount { status, count },
         ),
     })
 }
 
 /// Stored (code, count) rows as counts of known keys.
-fn counts<K>(rows: Vec<(String, u64)>, parse: &dyn Fn(&str) -> Option<K>) -> Vec<Count<K>> {
+fn counts<K, C>(
+    rows: Vec<(String, u64)>,
+    parse: &dyn Fn(&str) -> Option<K>,
+    count_of: impl Fn(K, u64) -> C,
+) -> Vec<C> {
     rows.into_iter()
-        .filter_map(|(code, count)| parse(&code).map(|key| Count { key, count }))
+        .filter_map(|(code, count)| parse(&code).map(|key| count_of(key, count)))
         .collect()
+}
+
+fn category_count(category: NeedCategory, count: u64) -> CategoryCount {
+    CategoryCount { category, count }
 }
 
 fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {

@@ -9,41 +9,102 @@ use crate::registry::Tag;
 /// One answer to a checklist question. Stored self-describing (`{"number": 3}`), so a
 /// visit can be read even where its template has not arrived yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(from = "StoredAnswer", into = "StoredAnswer")]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Answer {
     /// A yes/no question.
-    Bool(bool),
+    Bool { value: bool },
     /// The option id picked for a single-choice question.
-    Choice(String),
+    Choice { option: String },
     /// The option ids picked for a multiple-choice question.
-    Choices(Vec<String>),
+    Choices { options: Vec<String> },
     /// A number question.
-    Number(f64),
+    Number { value: f64 },
     /// A text question.
-    Text(String),
+    Text { value: String },
     /// A date question, as `YYYY-MM-DD`.
-    Date(String),
+    Date { value: String },
     /// A photo question: the reference of a stored attachment.
+    Photo { reference: String },
+}
+
+/// An answer as stored and synced since the first version: `{"kind": value}`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StoredAnswer {
+    Bool(bool),
+    Choice(String),
+    Choices(Vec<String>),
+    Number(f64),
+    Text(String),
+    Date(String),
     Photo(String),
+}
+
+impl From<StoredAnswer> for Answer {
+    fn from(a: StoredAnswer) -> Answer {
+        match a {
+            StoredAnswer::Bool(value) => Answer::Bool { value },
+            StoredAnswer::Choice(option) => Answer::Choice { option },
+            StoredAnswer::Choices(options) => Answer::Choices { options },
+            StoredAnswer::Number(value) => Answer::Number { value },
+            StoredAnswer::Text(value) => Answer::Text { value },
+            StoredAnswer::Date(value) => Answer::Date { value },
+            StoredAnswer::Photo(reference) => Answer::Photo { reference },
+        }
+    }
+}
+
+impl From<Answer> for StoredAnswer {
+    fn from(a: Answer) -> StoredAnswer {
+        match a {
+            Answer::Bool { value } => StoredAnswer::Bool(value),
+            Answer::Choice { option } => StoredAnswer::Choice(option),
+            Answer::Choices { options } => StoredAnswer::Choices(options),
+            Answer::Number { value } => StoredAnswer::Number(value),
+            Answer::Text { value } => StoredAnswer::Text(value),
+            Answer::Date { value } => StoredAnswer::Date(value),
+            Answer::Photo { reference } => StoredAnswer::Photo(reference),
+        }
+    }
 }
 
 impl Answer {
     /// The kind's word, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Answer::Bool(_) => "yes/no",
-            Answer::Choice(_) => "choice",
-            Answer::Choices(_) => "choices",
-            Answer::Number(_) => "number",
-            Answer::Text(_) => "text",
-            Answer::Date(_) => "date",
-            Answer::Photo(_) => "photo",
+            Answer::Bool { .. } => "yes/no",
+            Answer::Choice { .. } => "choice",
+            Answer::Choices { .. } => "choices",
+            Answer::Number { .. } => "number",
+            Answer::Text { .. } => "text",
+            Answer::Date { .. } => "date",
+            Answer::Photo { .. } => "photo",
+        }
+    }
+}
+
+/// One question's answer.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct AnswerEntry {
+    pub question_id: String,
+    pub value: Answer,
+}
+
+impl AnswerEntry {
+    /// The answer to question `question_id`.
+    pub fn new(question_id: &str, value: Answer) -> AnswerEntry {
+        AnswerEntry {
+            question_id: question_id.to_string(),
+            value,
         }
     }
 }
 
 /// How a visit ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum VisitOutcome {
     /// Met the resident or household; the checklist is complete.
     Met,
@@ -99,6 +160,7 @@ impl VisitOutcome {
 /// What kind of need a visit found. Codes are stable: apps and the dashboard key their
 /// labels on them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum NeedCategory {
     /// 米面粮
     FoodStaples,
@@ -179,6 +241,7 @@ impl NeedCategory {
 
 /// How soon a need must be met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Urgency {
     /// Can wait for the next regular visit.
     Low,
@@ -229,6 +292,7 @@ impl Urgency {
 /// cannot resolve, and from referred back to in progress (the referral was declined) or
 /// on to resolved (the referral was done).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum NeedStatus {
     Open,
     InProgress,
@@ -287,6 +351,7 @@ impl NeedStatus {
 
 /// Who a need is referred to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ReferralTarget {
     /// Another social-work station (for example the resident's own street's station).
     Station,
@@ -329,6 +394,7 @@ impl ReferralTarget {
 
 /// Where a referral stands: sent → accepted → done, or declined (from sent or accepted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum ReferralStatus {
     Sent,
     Accepted,
@@ -377,10 +443,13 @@ impl ReferralStatus {
 
 /// Who a visit is for: one resident (with their household) or a whole household.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Subject {
     /// The household; for a resident, taken from the resident when left empty.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub household_id: Option<String>,
     /// The resident, when the visit or need is about one person.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub resident_id: Option<String>,
 }
 
@@ -404,15 +473,18 @@ impl Subject {
 
 /// What a caller gives to start a visit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewVisit {
     /// Who is visited.
     pub subject: Subject,
     /// The template to use; `None` picks the one that fits the resident's tags best.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub template_id: Option<String>,
 }
 
 /// Why an answer or a missing answer is not acceptable, per question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum AnswerProblem {
     /// A required visible question has no answer.
     Missing,
@@ -451,6 +523,7 @@ impl AnswerProblem {
 
 /// One problem with one question's answer.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct AnswerIssue {
     pub question_id: String,
     pub problem: AnswerProblem,
@@ -460,6 +533,7 @@ pub struct AnswerIssue {
 
 /// A visible question with its current answer.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct QuestionView {
     pub question: super::template::Question,
     pub answer: Option<Answer>,
@@ -467,6 +541,7 @@ pub struct QuestionView {
 
 /// A visit being filled in: what is visible now and what is still wrong.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct VisitState {
     pub visit_id: String,
     pub household_id: String,
@@ -482,11 +557,15 @@ pub struct VisitState {
 
 /// What a caller gives to finish a visit.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct FinishVisit {
     pub outcome: VisitOutcome,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
     /// When to come back. `NeedsFollowUp` without one comes back the next day.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub follow_up_at_ms: Option<i64>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub follow_up_note: Option<String>,
 }
 
@@ -504,16 +583,19 @@ impl FinishVisit {
 
 /// A visit recorded in one go (from a paper form, or an import), without a draft.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct RecordVisit {
     pub visit: NewVisit,
-    pub answers: Vec<(String, Answer)>,
+    pub answers: Vec<AnswerEntry>,
     pub finish: FinishVisit,
     /// When the visit happened; `None` is now. Not in the future.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub visited_at_ms: Option<i64>,
 }
 
 /// A finished visit: a fact. A correction is another visit that `supersedes` it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Visit {
     pub id: String,
     pub household_id: String,
@@ -522,7 +604,7 @@ pub struct Visit {
     pub template_id: String,
     pub template_version: u32,
     /// Answers in template order.
-    pub answers: Vec<(String, Answer)>,
+    pub answers: Vec<AnswerEntry>,
     pub outcome: VisitOutcome,
     pub note: Option<String>,
     pub started_at_ms: i64,
@@ -539,6 +621,7 @@ pub struct Visit {
 
 /// What finishing (or correcting) a visit produced.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct FinishedVisit {
     pub visit: Visit,
     /// Needs raised from the answers through the template's mapping.
@@ -548,30 +631,38 @@ pub struct FinishedVisit {
 
 /// What a caller gives to correct a finished visit: the full new answers and outcome.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct VisitCorrection {
-    pub answers: Vec<(String, Answer)>,
+    pub answers: Vec<AnswerEntry>,
     pub outcome: VisitOutcome,
     /// Why the visit is corrected, or the visit's note as corrected.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
 /// What a caller gives to raise a need by hand.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewNeed {
     pub subject: Subject,
     pub category: NeedCategory,
     pub urgency: Urgency,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub details: Option<String>,
     /// The drug, for a medicine need.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub drug: Option<String>,
     /// Days of the drug left, for a medicine need.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub days_left: Option<u32>,
     /// The visit that found it, if any.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub visit_id: Option<String>,
 }
 
 /// Something a resident or household needs, and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Need {
     pub id: String,
     pub household_id: String,
@@ -592,30 +683,36 @@ pub struct Need {
 
 /// One status change of a need: a fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NeedUpdate {
     pub id: String,
     pub need_id: String,
     /// `None` for the change that raised the need.
-    pub from: Option<NeedStatus>,
-    pub to: NeedStatus,
+    pub from_status: Option<NeedStatus>,
+    pub to_status: NeedStatus,
     pub note: Option<String>,
     pub at_ms: i64,
-    pub by: String,
+    pub by_user: String,
 }
 
 /// What a caller gives to refer a need.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewReferral {
     pub target: ReferralTarget,
     /// The station's or organisation's id, when it has one in Doorstep.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub target_id: Option<String>,
     /// Its name ("同德街社工站", "区人民医院"); required for a station or a hospital.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub target_name: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
 }
 
 /// A need passed on to another station or service.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Referral {
     pub id: String,
     pub need_id: String,
@@ -635,39 +732,50 @@ pub struct Referral {
 
 /// One status change of a referral: a fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReferralUpdate {
     pub id: String,
     pub referral_id: String,
-    pub from: Option<ReferralStatus>,
-    pub to: ReferralStatus,
+    pub from_status: Option<ReferralStatus>,
+    pub to_status: ReferralStatus,
     pub note: Option<String>,
     pub at_ms: i64,
-    pub by: String,
+    pub by_user: String,
 }
 
 /// Which referrals to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ReferralQuery {
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub target: Option<ReferralTarget>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub target_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub status: Option<ReferralStatus>,
     /// Only referrals from this area or below it.
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub area_id: Option<String>,
 }
 
 /// What a caller gives to schedule a follow-up visit.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NewFollowUp {
     pub subject: Subject,
     pub due_at_ms: i64,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub note: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub visit_id: Option<String>,
+    #[cfg_attr(feature = "ffi", uniffi(default))]
     pub need_id: Option<String>,
 }
 
 /// A planned visit. It counts as done once a visit reaches the person after it was
 /// scheduled.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct FollowUp {
     pub id: String,
     pub household_id: String,
@@ -684,6 +792,7 @@ pub struct FollowUp {
 
 /// How often residents with a tag are visited.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct VisitFrequency {
     pub tag: Tag,
     /// `None`: no regular visits for this tag.
@@ -692,6 +801,7 @@ pub struct VisitFrequency {
 
 /// Which part of the due list an entry is in, most pressing first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum DueTier {
     /// An open urgent-medical need, a medicine running out, or a critical need.
     Life,
@@ -705,6 +815,7 @@ pub enum DueTier {
 
 /// Why an entry is on the due list.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum DueReason {
     /// An open need that puts a life at risk.
     LifeNeed {
@@ -730,15 +841,18 @@ pub enum DueReason {
 
 /// Which due list to build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct DueQuery {
     /// The worker's areas (each with everything below it).
     pub area_ids: Vec<String>,
     /// At most this many entries (1..=500; 0 means 50).
+    #[cfg_attr(feature = "ffi", uniffi(default = 50))]
     pub limit: u32,
 }
 
 /// One entry of the due list: who to visit and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct DueEntry {
     /// 1-based place in the list.
     pub rank: u32,
@@ -753,15 +867,41 @@ pub struct DueEntry {
     pub reasons: Vec<DueReason>,
 }
 
-/// A count for one key of a ledger.
+/// Visits with one outcome on a ledger's day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Count<K> {
-    pub key: K,
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct OutcomeCount {
+    pub outcome: VisitOutcome,
+    pub count: u64,
+}
+
+/// Residents with one tag reached on a ledger's day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct TagCount {
+    pub tag: Tag,
+    pub count: u64,
+}
+
+/// Needs of one category raised or resolved on a ledger's day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct CategoryCount {
+    pub category: NeedCategory,
+    pub count: u64,
+}
+
+/// Referral moves to one status on a ledger's day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct ReferralStatusCount {
+    pub status: ReferralStatus,
     pub count: u64,
 }
 
 /// One area's day (台账): what the station dashboard and exports show.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Ledger {
     pub area_id: String,
     /// `YYYY-MM-DD` in the offset asked for.
@@ -769,15 +909,15 @@ pub struct Ledger {
     pub utc_offset_minutes: i32,
     /// Visits that day (corrections replace the visit they correct).
     pub visits: u64,
-    pub visits_by_outcome: Vec<Count<VisitOutcome>>,
+    pub visits_by_outcome: Vec<OutcomeCount>,
     /// Households with at least one visit, reached or not.
     pub households_visited: u64,
     /// Residents reached (met, or met with a follow-up).
     pub residents_reached: u64,
     /// Residents reached, by their tags (a resident counts under each of their tags).
-    pub residents_reached_by_tag: Vec<Count<Tag>>,
-    pub needs_raised: Vec<Count<NeedCategory>>,
-    pub needs_resolved: Vec<Count<NeedCategory>>,
+    pub residents_reached_by_tag: Vec<TagCount>,
+    pub needs_raised: Vec<CategoryCount>,
+    pub needs_resolved: Vec<CategoryCount>,
     /// Referral status changes that day, by the status reached (sent = made that day).
-    pub referrals: Vec<Count<ReferralStatus>>,
+    pub referrals: Vec<ReferralStatusCount>,
 }

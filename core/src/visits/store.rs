@@ -156,7 +156,13 @@ fn visit_row(r: &Row) -> rusqlite::Result<Visit> {
         area_id: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
         template_id: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
         template_version: r.get::<_, Option<u32>>(5)?.unwrap_or_default(),
-        answers: answers.as_deref().map(decode_answers).unwrap_or_default(),
+        answers: answers
+            .as_deref()
+            .map(decode_answers)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(question_id, value)| AnswerEntry { question_id, value })
+            .collect(),
         // An outcome this build does not know was at least an attempt.
         outcome: outcome
             .as_deref()
@@ -345,11 +351,11 @@ pub fn need_history(conn: &Connection, need_id: &str) -> Result<Vec<NeedUpdate>>
         Ok(NeedUpdate {
             id: r.get(0)?,
             need_id: r.get(1)?,
-            from: from.as_deref().and_then(NeedStatus::from_code),
-            to: NeedStatus::from_code(&to).unwrap_or(NeedStatus::Open),
+            from_status: from.as_deref().and_then(NeedStatus::from_code),
+            to_status: NeedStatus::from_code(&to).unwrap_or(NeedStatus::Open),
             note: r.get(4)?,
             at_ms: r.get(5)?,
-            by: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            by_user: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -454,11 +460,11 @@ pub fn referral_history(conn: &Connection, referral_id: &str) -> Result<Vec<Refe
         Ok(ReferralUpdate {
             id: r.get(0)?,
             referral_id: r.get(1)?,
-            from: from.as_deref().and_then(ReferralStatus::from_code),
-            to: ReferralStatus::from_code(&to).unwrap_or(ReferralStatus::Sent),
+            from_status: from.as_deref().and_then(ReferralStatus::from_code),
+            to_status: ReferralStatus::from_code(&to).unwrap_or(ReferralStatus::Sent),
             note: r.get(4)?,
             at_ms: r.get(5)?,
-            by: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            by_user: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

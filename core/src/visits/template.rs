@@ -32,6 +32,7 @@ const MAX_CONDITION_DEPTH: usize = 16;
 
 /// A label in the two languages the apps show.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Label {
     pub zh_cn: String,
     pub en: String,
@@ -39,6 +40,7 @@ pub struct Label {
 
 /// One option of a choice question.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct ChoiceOption {
     pub id: String,
     pub label: Label,
@@ -46,6 +48,7 @@ pub struct ChoiceOption {
 
 /// What a question asks for.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum QuestionKind {
     YesNo,
     SingleChoice {
@@ -104,6 +107,7 @@ const KINDS: &[&str] = &[
 
 /// One question of a checklist.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Question {
     pub id: String,
     pub label: Label,
@@ -116,7 +120,8 @@ pub struct Question {
 
 /// How a comparison compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
+pub enum Comparison {
     Greater,
     GreaterOrEqual,
     Less,
@@ -126,16 +131,17 @@ pub enum Compare {
 /// A condition over answers and tags. Any test on an unanswered (or hidden) question is
 /// false.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Enum))]
 pub enum Condition {
-    All(Vec<Condition>),
-    Any(Vec<Condition>),
-    Not(Box<Condition>),
+    /// Every one holds.
+    All { conditions: Vec<Condition> },
+    /// At least one holds.
+    Any { conditions: Vec<Condition> },
+    /// It does not hold.
+    Not { condition: Box<Condition> },
     /// The answer equals the value. For a multiple-choice question, a single option means
     /// "includes this option" and a list means "exactly these options".
-    Equals {
-        question: String,
-        value: Answer,
-    },
+    Equals { question: String, value: Answer },
     /// The answer is one of the values; for a multiple-choice question, any picked option
     /// is one of them.
     In {
@@ -145,15 +151,16 @@ pub enum Condition {
     /// A number (or date) answer compared with a bound.
     Compare {
         question: String,
-        op: Compare,
+        op: Comparison,
         value: Answer,
     },
     /// The resident (or, for a household visit, anyone in the household) has the tag.
-    Tag(String),
+    Tag { tag: Tag },
 }
 
 /// A mapping from answers to a need: when `when` holds, a need of `category` is raised.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct NeedRule {
     pub when: Condition,
     pub category: NeedCategory,
@@ -168,12 +175,13 @@ pub struct NeedRule {
 
 /// A checklist template, checked.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
 pub struct Template {
     pub id: String,
     pub version: u32,
     pub title: Label,
-    /// Tag codes of the residents it is for; empty means any household.
-    pub applies_to: Vec<String>,
+    /// Tags of the residents it is for; empty means any household.
+    pub applies_to: Vec<Tag>,
     /// Among fitting templates, the highest priority is picked.
     pub priority: i32,
     pub questions: Vec<Question>,
@@ -301,7 +309,7 @@ pub fn parse(json: &str) -> Result<Template> {
             let path = format!("$.applies_to[{i}]");
             let code = string(t, &path)?;
             let tag = Tag::parse(code).map_err(|e| err(&path, e.to_string()))?;
-            applies_to.push(tag.code());
+            applies_to.push(tag);
         }
     }
     applies_to.sort();
@@ -686,23 +694,20 @@ fn condition(v: &Value, path: &str, ctx: &mut CondCtx, depth: usize) -> Result<C
                     out.push(condition(c, &format!("{p}[{i}]"), ctx, depth + 1)?);
                 }
                 return Ok(if k == "all" {
-                    Condition::All(out)
+                    Condition::All { conditions: out }
                 } else {
-                    Condition::Any(out)
+                    Condition::Any { conditions: out }
                 });
             }
             "not" => {
-                return Ok(Condition::Not(Box::new(condition(
-                    inner,
-                    &p,
-                    ctx,
-                    depth + 1,
-                )?)))
+                return Ok(Condition::Not {
+                    condition: Box::new(condition(inner, &p, ctx, depth + 1)?),
+                })
             }
             "tag" => {
                 let code = string(inner, &p)?;
                 let tag = Tag::parse(code).map_err(|e| err(&p, e.to_string()))?;
-                return Ok(Condition::Tag(tag.code()));
+                return Ok(Condition::Tag { tag });
             }
             _ => {}
         }
@@ -776,16 +781,18 @@ fn condition(v: &Value, path: &str, ctx: &mut CondCtx, depth: usize) -> Result<C
         }
         "gt" | "gte" | "lt" | "lte" => {
             let cmp = match op {
-                "gt" => Compare::Greater,
-                "gte" => Compare::GreaterOrEqual,
-                "lt" => Compare::Less,
-                _ => Compare::LessOrEqual,
+                "gt" => Comparison::Greater,
+                "gte" => Comparison::GreaterOrEqual,
+                "lt" => Comparison::Less,
+                _ => Comparison::LessOrEqual,
             };
             let value = match (&q.kind, value) {
-                (QuestionKind::Number { .. }, Value::Number(n)) => {
-                    Answer::Number(n.as_f64().unwrap_or(0.0))
-                }
-                (QuestionKind::Date, Value::String(s)) => Answer::Date(date(s, &vpath)?),
+                (QuestionKind::Number { .. }, Value::Number(n)) => Answer::Number {
+                    value: n.as_f64().unwrap_or(0.0),
+                },
+                (QuestionKind::Date, Value::String(s)) => Answer::Date {
+                    value: date(s, &vpath)?,
+                },
                 (QuestionKind::Number { .. }, other) => {
                     return Err(err(
                         &vpath,
@@ -838,9 +845,13 @@ fn operand(q: &Question, v: &Value, path: &str, allow_list: bool) -> Result<Answ
         }
     };
     match (&q.kind, v) {
-        (QuestionKind::YesNo, Value::Bool(b)) => Ok(Answer::Bool(*b)),
-        (QuestionKind::SingleChoice { .. }, Value::String(s)) => Ok(Answer::Choice(option(s)?)),
-        (QuestionKind::MultiChoice { .. }, Value::String(s)) => Ok(Answer::Choice(option(s)?)),
+        (QuestionKind::YesNo, Value::Bool(b)) => Ok(Answer::Bool { value: *b }),
+        (QuestionKind::SingleChoice { .. }, Value::String(s)) => {
+            Ok(Answer::Choice { option: option(s)? })
+        }
+        (QuestionKind::MultiChoice { .. }, Value::String(s)) => {
+            Ok(Answer::Choice { option: option(s)? })
+        }
         (QuestionKind::MultiChoice { .. }, Value::Array(items)) if allow_list => {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
@@ -853,13 +864,17 @@ fn operand(q: &Question, v: &Value, path: &str, allow_list: bool) -> Result<Answ
             }
             out.sort();
             out.dedup();
-            Ok(Answer::Choices(out))
+            Ok(Answer::Choices { options: out })
         }
-        (QuestionKind::Number { .. }, Value::Number(n)) => {
-            Ok(Answer::Number(n.as_f64().unwrap_or(0.0)))
-        }
-        (QuestionKind::Text { .. }, Value::String(s)) => Ok(Answer::Text(s.trim().to_string())),
-        (QuestionKind::Date, Value::String(s)) => Ok(Answer::Date(date(s, path)?)),
+        (QuestionKind::Number { .. }, Value::Number(n)) => Ok(Answer::Number {
+            value: n.as_f64().unwrap_or(0.0),
+        }),
+        (QuestionKind::Text { .. }, Value::String(s)) => Ok(Answer::Text {
+            value: s.trim().to_string(),
+        }),
+        (QuestionKind::Date, Value::String(s)) => Ok(Answer::Date {
+            value: date(s, path)?,
+        }),
         (QuestionKind::Photo, _) => Err(err(
             path,
             format!(
@@ -1077,7 +1092,7 @@ impl Template {
     /// Whether the template is meant for someone with these tags: any of its tags, or
     /// anyone when it names none.
     pub fn fits(&self, tags: &[String]) -> bool {
-        self.applies_to.is_empty() || self.applies_to.iter().any(|t| tags.contains(t))
+        self.applies_to.is_empty() || self.applies_to.iter().any(|t| tags.contains(&t.code()))
     }
 
     /// For each question in order, whether it is visible given the answers and tags.
@@ -1168,14 +1183,16 @@ impl Template {
                 .drug_from
                 .as_deref()
                 .and_then(|q| match answers.get(q) {
-                    Some(Answer::Text(t)) if !t.is_empty() => Some(t.clone()),
+                    Some(Answer::Text { value: t }) if !t.is_empty() => Some(t.clone()),
                     _ => None,
                 });
             let days_left = rule
                 .days_left_from
                 .as_deref()
                 .and_then(|q| match answers.get(q) {
-                    Some(Answer::Number(n)) if *n >= 0.0 => Some(n.floor().min(10_000.0) as u32),
+                    Some(Answer::Number { value: n }) if *n >= 0.0 => {
+                        Some(n.floor().min(10_000.0) as u32)
+                    }
                     _ => None,
                 });
             out.push(RaisedNeed {
@@ -1203,9 +1220,11 @@ impl Template {
                 .unwrap_or_else(|| id.to_string())
         };
         let text = match answer {
-            Answer::Text(t) => t.clone(),
-            Answer::Choice(c) => name(c),
-            Answer::Choices(cs) => cs.iter().map(|c| name(c)).collect::<Vec<_>>().join("、"),
+            Answer::Text { value: t } => t.clone(),
+            Answer::Choice { option: c } => name(c),
+            Answer::Choices { options: cs } => {
+                cs.iter().map(|c| name(c)).collect::<Vec<_>>().join("、")
+            }
             _ => return None,
         };
         (!text.is_empty()).then_some(text)
@@ -1222,8 +1241,8 @@ pub fn check_answer(q: &Question, a: &Answer) -> std::result::Result<Answer, Ans
     };
     let has = |id: &str| q.kind.options().iter().any(|o| o.id == id);
     match (&q.kind, a) {
-        (QuestionKind::YesNo, Answer::Bool(_)) => Ok(a.clone()),
-        (QuestionKind::SingleChoice { .. }, Answer::Choice(c)) => {
+        (QuestionKind::YesNo, Answer::Bool { value: _ }) => Ok(a.clone()),
+        (QuestionKind::SingleChoice { .. }, Answer::Choice { option: c }) => {
             if has(c) {
                 Ok(a.clone())
             } else {
@@ -1233,26 +1252,26 @@ pub fn check_answer(q: &Question, a: &Answer) -> std::result::Result<Answer, Ans
                 ))
             }
         }
-        (QuestionKind::MultiChoice { options }, Answer::Choices(cs)) => {
+        (QuestionKind::MultiChoice { options }, Answer::Choices { options: cs }) => {
             if let Some(bad) = cs.iter().find(|c| !has(c)) {
                 return Err(issue(
                     AnswerProblem::UnknownOption,
                     format!("question {:?} has no option {bad:?}", q.id),
                 ));
             }
-            Ok(Answer::Choices(
-                options
+            Ok(Answer::Choices {
+                options: options
                     .iter()
                     .filter(|o| cs.contains(&o.id))
                     .map(|o| o.id.clone())
                     .collect(),
-            ))
+            })
         }
         (
             QuestionKind::Number {
                 min, max, integer, ..
             },
-            Answer::Number(n),
+            Answer::Number { value: n },
         ) => {
             if !n.is_finite() {
                 return Err(issue(
@@ -1280,7 +1299,7 @@ pub fn check_answer(q: &Question, a: &Answer) -> std::result::Result<Answer, Ans
             }
             Ok(a.clone())
         }
-        (QuestionKind::Text { max_length }, Answer::Text(t)) => {
+        (QuestionKind::Text { max_length }, Answer::Text { value: t }) => {
             let t = t.trim();
             let n = t.chars().count();
             if n > *max_length as usize {
@@ -1292,15 +1311,19 @@ pub fn check_answer(q: &Question, a: &Answer) -> std::result::Result<Answer, Ans
                     ),
                 ));
             }
-            Ok(Answer::Text(t.to_string()))
+            Ok(Answer::Text {
+                value: t.to_string(),
+            })
         }
-        (QuestionKind::Date, Answer::Date(d)) => parse_date(d).map(Answer::Date).ok_or_else(|| {
-            issue(
-                AnswerProblem::Malformed,
-                format!("question {:?}: {d:?} is not a date \"YYYY-MM-DD\"", q.id),
-            )
-        }),
-        (QuestionKind::Photo, Answer::Photo(p)) => {
+        (QuestionKind::Date, Answer::Date { value: d }) => parse_date(d)
+            .map(|value| Answer::Date { value })
+            .ok_or_else(|| {
+                issue(
+                    AnswerProblem::Malformed,
+                    format!("question {:?}: {d:?} is not a date \"YYYY-MM-DD\"", q.id),
+                )
+            }),
+        (QuestionKind::Photo, Answer::Photo { reference: p }) => {
             let p = p.trim();
             if p.is_empty() || p.len() > MAX_PHOTO_REF || p.chars().any(char::is_control) {
                 return Err(issue(
@@ -1311,7 +1334,9 @@ pub fn check_answer(q: &Question, a: &Answer) -> std::result::Result<Answer, Ans
                     ),
                 ));
             }
-            Ok(Answer::Photo(p.to_string()))
+            Ok(Answer::Photo {
+                reference: p.to_string(),
+            })
         }
         (kind, a) => Err(issue(
             AnswerProblem::WrongType,
@@ -1329,18 +1354,18 @@ impl Condition {
     /// Whether the condition holds over these answers and tags.
     pub fn holds(&self, answers: &Answers, tags: &[String]) -> bool {
         match self {
-            Condition::All(cs) => cs.iter().all(|c| c.holds(answers, tags)),
-            Condition::Any(cs) => cs.iter().any(|c| c.holds(answers, tags)),
-            Condition::Not(c) => !c.holds(answers, tags),
-            Condition::Tag(t) => tags.contains(t),
+            Condition::All { conditions } => conditions.iter().all(|c| c.holds(answers, tags)),
+            Condition::Any { conditions } => conditions.iter().any(|c| c.holds(answers, tags)),
+            Condition::Not { condition } => !condition.holds(answers, tags),
+            Condition::Tag { tag } => tags.contains(&tag.code()),
             Condition::Equals { question, value } => {
                 answers.get(question).is_some_and(|a| equals(a, value))
             }
             Condition::In { question, values } => answers.get(question).is_some_and(|a| match a {
-                Answer::Choices(picked) => picked.iter().any(|p| {
+                Answer::Choices { options: picked } => picked.iter().any(|p| {
                     values
                         .iter()
-                        .any(|v| matches!(v, Answer::Choice(c) if c == p))
+                        .any(|v| matches!(v, Answer::Choice { option: c } if c == p))
                 }),
                 one => values.iter().any(|v| equals(one, v)),
             }),
@@ -1350,16 +1375,16 @@ impl Condition {
                 value,
             } => answers.get(question).is_some_and(|a| {
                 let ord = match (a, value) {
-                    (Answer::Number(x), Answer::Number(y)) => x.partial_cmp(y),
+                    (Answer::Number { value: x }, Answer::Number { value: y }) => x.partial_cmp(y),
                     // ISO dates order as strings.
-                    (Answer::Date(x), Answer::Date(y)) => Some(x.cmp(y)),
+                    (Answer::Date { value: x }, Answer::Date { value: y }) => Some(x.cmp(y)),
                     _ => None,
                 };
                 ord.is_some_and(|o| match op {
-                    Compare::Greater => o.is_gt(),
-                    Compare::GreaterOrEqual => o.is_ge(),
-                    Compare::Less => o.is_lt(),
-                    Compare::LessOrEqual => o.is_le(),
+                    Comparison::Greater => o.is_gt(),
+                    Comparison::GreaterOrEqual => o.is_ge(),
+                    Comparison::Less => o.is_lt(),
+                    Comparison::LessOrEqual => o.is_le(),
                 })
             }),
         }
@@ -1368,13 +1393,13 @@ impl Condition {
 
 fn equals(answer: &Answer, value: &Answer) -> bool {
     match (answer, value) {
-        (Answer::Choices(picked), Answer::Choice(c)) => picked.contains(c),
-        (Answer::Choices(picked), Answer::Choices(want)) => {
+        (Answer::Choices { options: picked }, Answer::Choice { option: c }) => picked.contains(c),
+        (Answer::Choices { options: picked }, Answer::Choices { options: want }) => {
             let mut p = picked.clone();
             p.sort();
             p == *want
         }
-        (Answer::Number(x), Answer::Number(y)) => x == y,
+        (Answer::Number { value: x }, Answer::Number { value: y }) => x == y,
         (a, b) => a == b,
     }
 }

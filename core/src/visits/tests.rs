@@ -70,7 +70,7 @@ impl Fixture {
     fn record(
         &self,
         subject: Subject,
-        answers: Vec<(String, Answer)>,
+        answers: Vec<AnswerEntry>,
         finish: FinishVisit,
         at: i64,
     ) -> FinishedVisit {
@@ -111,39 +111,42 @@ impl Fixture {
     }
 }
 
-fn a(q: &str, v: Answer) -> (String, Answer) {
-    (q.to_string(), v)
+fn a(q: &str, v: Answer) -> AnswerEntry {
+    AnswerEntry::new(q, v)
 }
 
 fn choice(s: &str) -> Answer {
-    Answer::Choice(s.into())
+    Answer::Choice { option: s.into() }
 }
 
 /// Every required question of the elderly template answered, nothing that raises a need.
-fn elderly_fine() -> Vec<(String, Answer)> {
+fn elderly_fine() -> Vec<AnswerEntry> {
     vec![
-        a("seen_safe", Answer::Bool(true)),
+        a("seen_safe", Answer::Bool { value: true }),
         a("health", choice("good")),
         a("self_care", choice("independent")),
         a("caregiver", choice("family")),
-        a("chronic_meds", Answer::Bool(false)),
-        a("supplies_ok", Answer::Bool(true)),
+        a("chronic_meds", Answer::Bool { value: false }),
+        a("supplies_ok", Answer::Bool { value: true }),
         a("mood", choice("calm")),
     ]
 }
 
-fn with(mut base: Vec<(String, Answer)>, changes: Vec<(String, Answer)>) -> Vec<(String, Answer)> {
-    for (q, v) in changes {
-        match base.iter_mut().find(|(k, _)| *k == q) {
-            Some(slot) => slot.1 = v,
-            None => base.push((q, v)),
+fn with(mut base: Vec<AnswerEntry>, changes: Vec<AnswerEntry>) -> Vec<AnswerEntry> {
+    for c in changes {
+        match base.iter_mut().find(|e| e.question_id == c.question_id) {
+            Some(slot) => slot.value = c.value,
+            None => base.push(c),
         }
     }
     base
 }
 
-fn some(answers: Vec<(String, Answer)>) -> Vec<(String, Option<Answer>)> {
-    answers.into_iter().map(|(q, v)| (q, Some(v))).collect()
+fn some(answers: Vec<AnswerEntry>) -> Vec<(String, Option<Answer>)> {
+    answers
+        .into_iter()
+        .map(|e| (e.question_id, Some(e.value)))
+        .collect()
 }
 
 fn visible_ids(s: &VisitState) -> Vec<&str> {
@@ -268,8 +271,11 @@ fn every_show_if_operator() {
         ),
     ];
     let t = template::parse(&tpl(&format!("[{}]", questions.join(",")), "[]")).unwrap();
-    let shown = |answers: Vec<(String, Answer)>, tags: &[&str]| -> BTreeSet<String> {
-        let answers: Answers = answers.into_iter().collect();
+    let shown = |answers: Vec<AnswerEntry>, tags: &[&str]| -> BTreeSet<String> {
+        let answers: Answers = answers
+            .into_iter()
+            .map(|e| (e.question_id, e.value))
+            .collect();
         let tags: Vec<String> = tags.iter().map(|s| s.to_string()).collect();
         t.questions
             .iter()
@@ -289,12 +295,22 @@ fn every_show_if_operator() {
     assert_eq!(
         shown(
             vec![
-                a("yn", Answer::Bool(true)),
+                a("yn", Answer::Bool { value: true }),
                 a("one", choice("b")),
-                a("many", Answer::Choices(vec!["a".into(), "c".into()])),
-                a("n", Answer::Number(5.0)),
-                a("t", Answer::Text("x".into())),
-                a("d", Answer::Date("2026-11-21".into())),
+                a(
+                    "many",
+                    Answer::Choices {
+                        options: vec!["a".into(), "c".into()]
+                    }
+                ),
+                a("n", Answer::Number { value: 5.0 }),
+                a("t", Answer::Text { value: "x".into() }),
+                a(
+                    "d",
+                    Answer::Date {
+                        value: "2026-11-21".into()
+                    }
+                ),
             ],
             &[]
         ),
@@ -315,12 +331,22 @@ fn every_show_if_operator() {
     assert_eq!(
         shown(
             vec![
-                a("yn", Answer::Bool(false)),
+                a("yn", Answer::Bool { value: false }),
                 a("one", choice("a")),
-                a("many", Answer::Choices(vec!["b".into()])),
-                a("n", Answer::Number(7.0)),
-                a("t", Answer::Text("y".into())),
-                a("d", Answer::Date("2026-11-20".into())),
+                a(
+                    "many",
+                    Answer::Choices {
+                        options: vec!["b".into()]
+                    }
+                ),
+                a("n", Answer::Number { value: 7.0 }),
+                a("t", Answer::Text { value: "y".into() }),
+                a(
+                    "d",
+                    Answer::Date {
+                        value: "2026-11-20".into()
+                    }
+                ),
             ],
             &["disability"]
         ),
@@ -339,8 +365,13 @@ fn every_show_if_operator() {
     assert_eq!(
         shown(
             vec![
-                a("n", Answer::Number(-1.0)),
-                a("many", Answer::Choices(vec!["a".into()]))
+                a("n", Answer::Number { value: -1.0 }),
+                a(
+                    "many",
+                    Answer::Choices {
+                        options: vec!["a".into()]
+                    }
+                )
             ],
             &["disability"]
         ),
@@ -349,10 +380,11 @@ fn every_show_if_operator() {
     );
     // A question whose condition looks at a hidden question is hidden too.
     let answers: Answers = [
-        a("yn", Answer::Bool(false)),
-        a("eq_bool", Answer::Bool(true)),
+        a("yn", Answer::Bool { value: false }),
+        a("eq_bool", Answer::Bool { value: true }),
     ]
     .into_iter()
+    .map(|e| (e.question_id, e.value))
     .collect();
     let vis = t.visibility(&answers, &[]);
     let pos = |id: &str| t.questions.iter().position(|q| q.id == id).unwrap();
@@ -652,8 +684,12 @@ fn visible_questions_follow_the_answers() {
         .any(|i| i.question_id == "seen_safe" && i.problem == AnswerProblem::Missing));
 
     let s =
-        f.d.answer(&s.visit_id, "chronic_meds", Some(Answer::Bool(true)))
-            .unwrap();
+        f.d.answer(
+            &s.visit_id,
+            "chronic_meds",
+            Some(Answer::Bool { value: true }),
+        )
+        .unwrap();
     let ids = visible_ids(&s);
     let pos = |id: &str| ids.iter().position(|x| *x == id).unwrap();
     assert!(pos("chronic_meds") < pos("drug") && pos("drug") < pos("drug_days_left"));
@@ -661,22 +697,41 @@ fn visible_questions_follow_the_answers() {
         f.d.answer_all(
             &s.visit_id,
             &some(vec![
-                a("drug", Answer::Text("  胰岛素 ".into())),
-                a("drug_days_left", Answer::Number(2.0)),
+                a(
+                    "drug",
+                    Answer::Text {
+                        value: "  胰岛素 ".into(),
+                    },
+                ),
+                a("drug_days_left", Answer::Number { value: 2.0 }),
             ]),
         )
         .unwrap();
     let drug = s.visible.iter().find(|q| q.question.id == "drug").unwrap();
-    assert_eq!(drug.answer, Some(Answer::Text("胰岛素".into())), "trimmed");
+    assert_eq!(
+        drug.answer,
+        Some(Answer::Text {
+            value: "胰岛素".into()
+        }),
+        "trimmed"
+    );
 
     // No more daily medicine: the drug questions hide and their answers go.
     let s =
-        f.d.answer(&s.visit_id, "chronic_meds", Some(Answer::Bool(false)))
-            .unwrap();
+        f.d.answer(
+            &s.visit_id,
+            "chronic_meds",
+            Some(Answer::Bool { value: false }),
+        )
+        .unwrap();
     assert!(!visible_ids(&s).contains(&"drug"));
     let s =
-        f.d.answer(&s.visit_id, "chronic_meds", Some(Answer::Bool(true)))
-            .unwrap();
+        f.d.answer(
+            &s.visit_id,
+            "chronic_meds",
+            Some(Answer::Bool { value: true }),
+        )
+        .unwrap();
     let drug = s.visible.iter().find(|q| q.question.id == "drug").unwrap();
     assert_eq!(drug.answer, None, "a hidden answer is dropped, not kept");
 
@@ -707,15 +762,20 @@ fn bad_answers_are_refused_per_question_and_keep_what_was_there() {
         f.d.answer_all(
             &id,
             &some(vec![
-                a("seen_safe", Answer::Bool(true)),
-                a("chronic_meds", Answer::Bool(true)),
+                a("seen_safe", Answer::Bool { value: true }),
+                a("chronic_meds", Answer::Bool { value: true }),
             ]),
         )
         .unwrap();
     type Case = (Vec<(String, Option<Answer>)>, &'static str);
     let cases: Vec<Case> = vec![
         (
-            vec![("health".into(), Some(Answer::Text("good".into())))],
+            vec![(
+                "health".into(),
+                Some(Answer::Text {
+                    value: "good".into(),
+                }),
+            )],
             "takes no text answer",
         ),
         (
@@ -723,34 +783,55 @@ fn bad_answers_are_refused_per_question_and_keep_what_was_there() {
             "no option \"fine\"",
         ),
         (
-            vec![("drug_days_left".into(), Some(Answer::Number(400.0)))],
+            vec![(
+                "drug_days_left".into(),
+                Some(Answer::Number { value: 400.0 }),
+            )],
             "above the maximum 365",
         ),
         (
-            vec![("drug_days_left".into(), Some(Answer::Number(2.5)))],
+            vec![("drug_days_left".into(), Some(Answer::Number { value: 2.5 }))],
             "not a whole number",
         ),
         (
-            vec![("drug".into(), Some(Answer::Text("药".repeat(101))))],
+            vec![(
+                "drug".into(),
+                Some(Answer::Text {
+                    value: "药".repeat(101),
+                }),
+            )],
             "101 characters, more than the 100",
         ),
         (
-            vec![("emergency_detail".into(), Some(Answer::Text("胸痛".into())))],
+            vec![(
+                "emergency_detail".into(),
+                Some(Answer::Text {
+                    value: "胸痛".into(),
+                }),
+            )],
             "hidden",
         ),
         (
-            vec![("favourite_colour".into(), Some(Answer::Bool(true)))],
+            vec![(
+                "favourite_colour".into(),
+                Some(Answer::Bool { value: true }),
+            )],
             "no question \"favourite_colour\"",
         ),
         (
-            vec![("photo".into(), Some(Answer::Photo("  ".into())))],
+            vec![(
+                "photo".into(),
+                Some(Answer::Photo {
+                    reference: "  ".into(),
+                }),
+            )],
             "photo reference",
         ),
         (
             // All or nothing: the good answer is not kept either.
             vec![
                 ("mood".into(), Some(choice("calm"))),
-                ("health".into(), Some(Answer::Number(1.0))),
+                ("health".into(), Some(Answer::Number { value: 1.0 })),
             ],
             "takes no number answer",
         ),
@@ -877,15 +958,22 @@ fn needs_are_raised_from_the_answers_through_the_mapping() {
     let answers = with(
         elderly_fine(),
         vec![
-            a("chronic_meds", Answer::Bool(true)),
-            a("drug", Answer::Text("胰岛素".into())),
-            a("drug_days_left", Answer::Number(1.0)),
-            a("supplies_ok", Answer::Bool(false)),
+            a("chronic_meds", Answer::Bool { value: true }),
+            a(
+                "drug",
+                Answer::Text {
+                    value: "胰岛素".into(),
+                },
+            ),
+            a("drug_days_left", Answer::Number { value: 1.0 }),
+            a("supplies_ok", Answer::Bool { value: false }),
             a(
                 "supplies_short",
-                Answer::Choices(vec!["oil".into(), "staples".into()]),
+                Answer::Choices {
+                    options: vec!["oil".into(), "staples".into()],
+                },
             ),
-            a("can_buy_online", Answer::Bool(false)),
+            a("can_buy_online", Answer::Bool { value: false }),
             a("mood", choice("distressed")),
         ],
     );
@@ -920,13 +1008,19 @@ fn needs_are_raised_from_the_answers_through_the_mapping() {
     );
     let history = f.d.need_history(&medicine.id).unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!((history[0].from, history[0].to), (None, NeedStatus::Open));
+    assert_eq!(
+        (history[0].from_status, history[0].to_status),
+        (None, NeedStatus::Open)
+    );
 
     // The next visit finds the same shortages: the open needs are updated, not repeated.
     f.clock.advance(DAY);
     let again = f.record(
         Subject::resident(&r.id),
-        with(answers, vec![a("drug_days_left", Answer::Number(0.0))]),
+        with(
+            answers,
+            vec![a("drug_days_left", Answer::Number { value: 0.0 })],
+        ),
         FinishVisit::outcome(VisitOutcome::Met),
         NOW + DAY,
     );
@@ -1080,7 +1174,15 @@ fn need_status_moves_one_step_at_a_time() {
     );
     let steps: Vec<Step> = h
         .iter()
-        .map(|u| (u.from, u.to, u.note.as_deref(), u.at_ms, u.by.as_str()))
+        .map(|u| {
+            (
+                u.from_status,
+                u.to_status,
+                u.note.as_deref(),
+                u.at_ms,
+                u.by_user.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         steps,
@@ -1171,7 +1273,7 @@ fn referrals_go_sent_accepted_done_or_declined_and_move_the_need() {
         f.d.need_history(&food.id)
             .unwrap()
             .iter()
-            .map(|u| (u.from, u.to))
+            .map(|u| (u.from_status, u.to_status))
             .collect();
     assert_eq!(
         steps,
@@ -1209,7 +1311,7 @@ fn referrals_go_sent_accepted_done_or_declined_and_move_the_need() {
         f.d.referral_history(&referral.id)
             .unwrap()
             .iter()
-            .map(|u| (u.from, u.to))
+            .map(|u| (u.from_status, u.to_status))
             .collect();
     assert_eq!(
         moves,
@@ -1665,9 +1767,14 @@ fn the_ledger_counts_one_area_day_in_local_time() {
         with(
             elderly_fine(),
             vec![
-                a("supplies_ok", Answer::Bool(false)),
-                a("supplies_short", Answer::Choices(vec!["staples".into()])),
-                a("can_buy_online", Answer::Bool(true)),
+                a("supplies_ok", Answer::Bool { value: false }),
+                a(
+                    "supplies_short",
+                    Answer::Choices {
+                        options: vec!["staples".into()],
+                    },
+                ),
+                a("can_buy_online", Answer::Bool { value: true }),
             ],
         ),
         FinishVisit::outcome(VisitOutcome::Met),
@@ -1712,12 +1819,12 @@ fn the_ledger_counts_one_area_day_in_local_time() {
     assert_eq!(
         l.visits_by_outcome,
         [
-            Count {
-                key: VisitOutcome::Met,
+            OutcomeCount {
+                outcome: VisitOutcome::Met,
                 count: 1
             },
-            Count {
-                key: VisitOutcome::NobodyHome,
+            OutcomeCount {
+                outcome: VisitOutcome::NobodyHome,
                 count: 1
             }
         ]
@@ -1726,12 +1833,12 @@ fn the_ledger_counts_one_area_day_in_local_time() {
     assert_eq!(
         l.residents_reached_by_tag,
         [
-            Count {
-                key: Tag::ElderlyAlone,
+            TagCount {
+                tag: Tag::ElderlyAlone,
                 count: 1
             },
-            Count {
-                key: Tag::ChronicIllness,
+            TagCount {
+                tag: Tag::ChronicIllness,
                 count: 1
             }
         ]
@@ -1739,32 +1846,32 @@ fn the_ledger_counts_one_area_day_in_local_time() {
     assert_eq!(
         l.needs_raised,
         [
-            Count {
-                key: NeedCategory::FoodStaples,
+            CategoryCount {
+                category: NeedCategory::FoodStaples,
                 count: 1
             },
-            Count {
-                key: NeedCategory::Medicine,
+            CategoryCount {
+                category: NeedCategory::Medicine,
                 count: 1
             }
         ]
     );
     assert_eq!(
         l.needs_resolved,
-        [Count {
-            key: NeedCategory::FoodStaples,
+        [CategoryCount {
+            category: NeedCategory::FoodStaples,
             count: 1
         }]
     );
     assert_eq!(
         l.referrals,
         [
-            Count {
-                key: ReferralStatus::Accepted,
+            ReferralStatusCount {
+                status: ReferralStatus::Accepted,
                 count: 1
             },
-            Count {
-                key: ReferralStatus::Sent,
+            ReferralStatusCount {
+                status: ReferralStatus::Sent,
                 count: 1
             }
         ]
@@ -1819,9 +1926,14 @@ fn visits_needs_and_referrals_sync_to_another_phone() {
                 answers: with(
                     elderly_fine(),
                     vec![
-                        a("supplies_ok", Answer::Bool(false)),
-                        a("supplies_short", Answer::Choices(vec!["oil".into()])),
-                        a("can_buy_online", Answer::Bool(true)),
+                        a("supplies_ok", Answer::Bool { value: false }),
+                        a(
+                            "supplies_short",
+                            Answer::Choices {
+                                options: vec!["oil".into()],
+                            },
+                        ),
+                        a("can_buy_online", Answer::Bool { value: true }),
                     ],
                 ),
                 outcome: VisitOutcome::Met,
@@ -1857,7 +1969,7 @@ fn visits_needs_and_referrals_sync_to_another_phone() {
     let back = a_phone.d.referral(&referral.id).unwrap();
     assert_eq!(back.status, ReferralStatus::Accepted);
     let history = a_phone.d.referral_history(&referral.id).unwrap();
-    assert_eq!(history.last().unwrap().by, "supplies-1");
+    assert_eq!(history.last().unwrap().by_user, "supplies-1");
 
     // The due list on the other phone is built from synced facts alone.
     let list = |d: &Doorstep| -> Vec<(Option<String>, DueTier)> {

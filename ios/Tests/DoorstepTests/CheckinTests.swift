@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// A testing site's hour through the Swift bindings: issue -> render -> decode -> scan ->
 /// duplicate, then a pooled tube and its recall.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// A runner's day through the Swift bindings: request -> pack -> out -> delivered, with a
 /// PIN and with a photo.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// CSV import of the spreadsheets stations keep.
 final class ImportTests: DoorstepTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// Areas, buildings, households, residents and search through the Swift bindings.
 final class RegistryTests: DoorstepTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// Opening, reopening and the typed errors of `Doorstep.open`.
 final class StoreTests: DoorstepTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// A fresh folder per test, removed afterwards, and the keys the tests use.
 class DoorstepTestCase: XCTestCase {
@@ -63,6 +63,8 @@ extension DoorstepError {
         case .Conflict: return "Conflict"
         case .Shortfall: return "Shortfall"
         case .ProofRefused: return "ProofRefused"
+        case .Network: return "Network"
+        case .Unauthorized: return "Unauthorized"
         case .Internal: return "Internal"
         @unknown default: return String(describing: self)
         }
@@ -72,7 +74,8 @@ extension DoorstepError {
         switch self {
         case .Invalid(let m), .NotFound(let m), .WrongKey(let m), .NotADatabase(let m),
              .Corrupt(let m), .ReadOnly(let m), .TooNew(let m), .Storage(let m),
-             .Conflict(let m), .Shortfall(let m), .ProofRefused(let m), .Internal(let m):
+             .Conflict(let m), .Shortfall(let m), .ProofRefused(let m), .Network(let m),
+             .Unauthorized(let m), .Internal(let m):
             return m
         @unknown default:
             return String(describing: self)

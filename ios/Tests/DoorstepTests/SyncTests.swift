@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// Every progress call, in order; the library calls it from its own threads.
 final class ProgressRecorder: SyncProgress, @unchecked Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Doorstep
+@testable import DoorstepCore
 
 /// A social worker's round through the Swift bindings: due list -> visit -> need -> referral.
 final class VisitsTests: DoorstepTestCase {

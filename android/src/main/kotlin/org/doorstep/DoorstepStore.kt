@@ -1,7 +1,7 @@
 package org.doorstep
 
-import uniffi.doorstep_ffi.Doorstep
 import java.io.File
+import org.doorstep.core.Doorstep
 
 /**
  * Opens the phone's Doorstep store. The key comes from the Android Keystore; the core owns

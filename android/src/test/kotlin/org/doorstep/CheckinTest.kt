@@ -1,22 +1,22 @@
 package org.doorstep
 
+import java.io.File
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.ScanOutcome
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.SheetFilter
+import org.doorstep.core.model.Tag
+import org.doorstep.core.model.TubeResult
+import org.doorstep.core.model.TubeStatus
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.ScanOutcome
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.SheetFilter
-import uniffi.doorstep_ffi.Tag
-import uniffi.doorstep_ffi.TubeResult
-import uniffi.doorstep_ffi.TubeStatus
-import java.io.File
 
 /** A testing site's hour: issue -> render -> decode -> scan -> duplicate; a pooled tube. */
 class CheckinTest {

@@ -1,5 +1,23 @@
 package org.doorstep
 
+import java.io.File
+import java.security.MessageDigest
+import java.util.Base64
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
+import org.doorstep.core.model.HandoffInput
+import org.doorstep.core.model.Household
+import org.doorstep.core.model.ItemLine
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewRequest
+import org.doorstep.core.model.Package
+import org.doorstep.core.model.PackageStatus
+import org.doorstep.core.model.Proof
+import org.doorstep.core.model.ProofKind
+import org.doorstep.core.model.RequestSource
+import org.doorstep.core.model.RequestStatus
+import org.doorstep.core.model.StockMoveKind
+import org.doorstep.core.model.Urgency
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -7,24 +25,6 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
-import uniffi.doorstep_ffi.HandoffInput
-import uniffi.doorstep_ffi.Household
-import uniffi.doorstep_ffi.ItemLine
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewRequest
-import uniffi.doorstep_ffi.Package
-import uniffi.doorstep_ffi.PackageStatus
-import uniffi.doorstep_ffi.Proof
-import uniffi.doorstep_ffi.ProofKind
-import uniffi.doorstep_ffi.RequestSource
-import uniffi.doorstep_ffi.RequestStatus
-import uniffi.doorstep_ffi.StockMoveKind
-import uniffi.doorstep_ffi.Urgency
-import java.io.File
-import java.security.MessageDigest
-import java.util.Base64
 
 /** A runner's day: request -> pack -> out -> delivered, with a PIN and with a photo. */
 class DeliveriesTest {

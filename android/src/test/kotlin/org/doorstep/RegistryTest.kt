@@ -1,19 +1,19 @@
 package org.doorstep
 
+import java.io.File
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.ResidentPatch
+import org.doorstep.core.model.SearchQuery
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.Tag
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.ResidentPatch
-import uniffi.doorstep_ffi.SearchQuery
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.Tag
-import java.io.File
 
 class RegistryTest {
     @TempDir

@@ -1,32 +1,32 @@
 package org.doorstep
 
+import java.io.File
+import java.util.Collections
 import kotlinx.coroutines.runBlocking
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
+import org.doorstep.core.SyncProgress
+import org.doorstep.core.model.HandoffInput
+import org.doorstep.core.model.ItemLine
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewRequest
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.PackageStatus
+import org.doorstep.core.model.Proof
+import org.doorstep.core.model.RequestSource
+import org.doorstep.core.model.Role
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.SignaturePoint
+import org.doorstep.core.model.SignatureStroke
+import org.doorstep.core.model.StockMoveKind
+import org.doorstep.core.model.SyncStage
+import org.doorstep.core.model.Urgency
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
-import uniffi.doorstep_ffi.HandoffInput
-import uniffi.doorstep_ffi.ItemLine
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewRequest
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.PackageStatus
-import uniffi.doorstep_ffi.Proof
-import uniffi.doorstep_ffi.RequestSource
-import uniffi.doorstep_ffi.Role
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.SignaturePoint
-import uniffi.doorstep_ffi.SignatureStroke
-import uniffi.doorstep_ffi.StockMoveKind
-import uniffi.doorstep_ffi.SyncProgress
-import uniffi.doorstep_ffi.SyncStage
-import uniffi.doorstep_ffi.Urgency
-import java.io.File
-import java.util.Collections
 
 /**
  * Sync through the Kotlin bindings against a real station server (started by

@@ -1,34 +1,34 @@
 package org.doorstep
 
+import java.io.File
+import org.doorstep.core.Doorstep
+import org.doorstep.core.DoorstepException
+import org.doorstep.core.model.Answer
+import org.doorstep.core.model.AnswerEntry
+import org.doorstep.core.model.AnswerProblem
+import org.doorstep.core.model.DueQuery
+import org.doorstep.core.model.DueReason
+import org.doorstep.core.model.DueTier
+import org.doorstep.core.model.FinishVisit
+import org.doorstep.core.model.NeedCategory
+import org.doorstep.core.model.NeedStatus
+import org.doorstep.core.model.NewHousehold
+import org.doorstep.core.model.NewReferral
+import org.doorstep.core.model.NewResident
+import org.doorstep.core.model.ReferralQuery
+import org.doorstep.core.model.ReferralStatus
+import org.doorstep.core.model.ReferralTarget
+import org.doorstep.core.model.Sex
+import org.doorstep.core.model.Subject
+import org.doorstep.core.model.Tag
+import org.doorstep.core.model.Urgency
+import org.doorstep.core.model.VisitOutcome
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
-import uniffi.doorstep_ffi.AnswerEntry
-import uniffi.doorstep_ffi.AnswerProblem
-import uniffi.doorstep_ffi.AnswerValue
-import uniffi.doorstep_ffi.Doorstep
-import uniffi.doorstep_ffi.DoorstepException
-import uniffi.doorstep_ffi.DueQuery
-import uniffi.doorstep_ffi.DueReason
-import uniffi.doorstep_ffi.DueTier
-import uniffi.doorstep_ffi.FinishVisit
-import uniffi.doorstep_ffi.NeedCategory
-import uniffi.doorstep_ffi.NeedStatus
-import uniffi.doorstep_ffi.NewHousehold
-import uniffi.doorstep_ffi.NewReferral
-import uniffi.doorstep_ffi.NewResident
-import uniffi.doorstep_ffi.ReferralQuery
-import uniffi.doorstep_ffi.ReferralStatus
-import uniffi.doorstep_ffi.ReferralTarget
-import uniffi.doorstep_ffi.Sex
-import uniffi.doorstep_ffi.Subject
-import uniffi.doorstep_ffi.Tag
-import uniffi.doorstep_ffi.Urgency
-import uniffi.doorstep_ffi.VisitOutcome
-import java.io.File
 
 /** A social worker's round: due list -> visit -> need -> referral. */
 class VisitsTest {
@@ -59,31 +59,31 @@ class VisitsTest {
         var state = d.startVisit(Subject(residentId = wang.id), null)
         assertEquals("elderly_alone", state.templateId)
         assertFalse(state.visible.any { it.question.id == "drug" })
-        state = d.answer(state.visitId, "chronic_meds", AnswerValue.Bool(true))
+        state = d.answer(state.visitId, "chronic_meds", Answer.Bool(true))
         assertTrue(state.visible.any { it.question.id == "drug" })
         val tooLong = assertThrows<DoorstepException.Invalid> {
-            d.answer(state.visitId, "drug", AnswerValue.Text("药".repeat(101)))
+            d.answer(state.visitId, "drug", Answer.Text("药".repeat(101)))
         }
         assertTrue(tooLong.message!!.contains("more than the 100 allowed"))
 
         state = d.answerAll(
             state.visitId,
             listOf(
-                AnswerEntry("seen_safe", AnswerValue.Bool(true)),
-                AnswerEntry("health", AnswerValue.Choice("fair")),
-                AnswerEntry("self_care", AnswerValue.Choice("partly")),
-                AnswerEntry("caregiver", AnswerValue.Choice("none")),
-                AnswerEntry("drug", AnswerValue.Text("硝苯地平")),
-                AnswerEntry("drug_days_left", AnswerValue.Number(5.0)),
-                AnswerEntry("supplies_ok", AnswerValue.Bool(true)),
+                AnswerEntry("seen_safe", Answer.Bool(true)),
+                AnswerEntry("health", Answer.Choice("fair")),
+                AnswerEntry("self_care", Answer.Choice("partly")),
+                AnswerEntry("caregiver", Answer.Choice("none")),
+                AnswerEntry("drug", Answer.Text("硝苯地平")),
+                AnswerEntry("drug_days_left", Answer.Number(5.0)),
+                AnswerEntry("supplies_ok", Answer.Bool(true)),
             ),
         )
         assertEquals(listOf("mood"), state.issues.map { it.questionId })
         assertEquals(AnswerProblem.MISSING, state.issues[0].problem)
-        d.answer(state.visitId, "mood", AnswerValue.Choice("calm"))
+        d.answer(state.visitId, "mood", Answer.Choice("calm"))
         val done = d.finishVisit(state.visitId, FinishVisit(VisitOutcome.MET, "腿脚不便"))
         assertThrows<DoorstepException.Conflict> {
-            d.answer(state.visitId, "mood", AnswerValue.Choice("worried"))
+            d.answer(state.visitId, "mood", Answer.Choice("worried"))
         }
 
         // Needs from her answers: five days of pills, and nobody to look after her.
