@@ -361,10 +361,12 @@ fn parse_row<'a>(sheet: &Sheet, get: &dyn Fn(Col) -> &'a str) -> RowResult<Row> 
     if let Some(b) = &building {
         check(Col::Building, super::check_building_name(b).map(drop));
     }
-    let flat = sheet.flat(get);
-    let (address_col, address) = match sheet.columns.get(Col::Address) {
-        Some(_) => (Col::Address, get(Col::Address).to_string()),
-        None => (Col::Room, flat.address),
+    let has_address = sheet.columns.get(Col::Address).is_some();
+    let flat = sheet.flat(get, !has_address);
+    let (address_col, address) = if has_address {
+        (Col::Address, get(Col::Address).to_string())
+    } else {
+        (Col::Room, flat.address)
     };
     check(
         address_col,
@@ -598,10 +600,24 @@ impl Sheet {
             .is_some_and(|i| self.headers[i].is_ascii())
     }
 
-    /// The flat a row names. A bare number or letter gets its column's word (3 → 3栋,
-    /// 2 → 2单元, 502 → 502室); text that has its own words is kept as written.
-    fn flat<'a>(&self, get: &dyn Fn(Col) -> &'a str) -> Flat {
+    /// The flat a row names, and its address when `address` asks for one. A bare number
+    /// or letter gets its column's word (3 → 3栋, 2 → 2单元, 502 → 502室); text that has
+    /// its own words is kept as written.
+    fn flat<'a>(&self, get: &dyn Fn(Col) -> &'a str, address: bool) -> Flat {
         let (building, entrance, room) = (get(Col::Building), get(Col::Entrance), get(Col::Room));
+        // Most sheets name at most one flat column and have an address: nothing to build.
+        if !address && (entrance.is_empty() || room.is_empty()) {
+            let (unit, unit_col) = if room.is_empty() {
+                (entrance, Col::Entrance)
+            } else {
+                (room, Col::Room)
+            };
+            return Flat {
+                unit: Some(unit.to_string()).filter(|u| !u.is_empty()),
+                unit_col,
+                address: String::new(),
+            };
+        }
         let bare = |s: &str| {
             !s.is_empty()
                 && s.chars()
