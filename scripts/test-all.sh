@@ -18,8 +18,8 @@ step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)
 scripts/with-postgres.sh cargo test --workspace
 step "API contract: schemathesis against a running station, without and with a token"
 tests/api/run.sh
-step "python bindings"
-tests/python/run.sh
+step "python bindings, against the release library"
+tests/python/run.sh release
 step "kotlin bindings"
 tests/kotlin/run.sh
 step "swift bindings"

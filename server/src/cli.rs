@@ -101,17 +101,28 @@ pub fn import_residents(at: &Place, file: &Path) -> Result<bool, String> {
     bar.finish_and_clear();
     let report = report?;
     say!(
-        "households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
+        "rows {}, households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
+        report.rows,
         report.households_added,
         report.residents_added,
         report.residents_updated,
         report.unchanged,
-        report.errors.len()
+        report.rows_refused
     );
     for e in &report.errors {
         say!("line {}, {}: {}", e.line, e.column, e.reason);
     }
-    Ok(report.errors.is_empty())
+    let unlisted = report.error_count - report.errors.len() as u64;
+    if unlisted > 0 {
+        say!("... and {unlisted} more errors");
+    }
+    if report.refused_whole {
+        say!(
+            "nothing was stored: {} of {} rows were refused; is this the right file, with its columns in the right order?",
+            report.rows_refused, report.rows
+        );
+    }
+    Ok(report.error_count == 0)
 }
 
 /// What `doorstep export` writes.

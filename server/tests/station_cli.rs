@@ -55,6 +55,20 @@ fn import_reports_bad_rows_and_stores_the_rest() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("residents added 0"));
     let o = doorstep(&data, &["import", "residents", "/no/such.csv"]);
     assert!(one_line_error(&o).contains("cannot read /no/such.csv"));
+    // Columns in the wrong order: every row refused, nothing stored, and it says so.
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(
+        &wrong,
+        "区域,地址,姓名,出生年份,性别\n武昌区,1号,甲,女,1960\n",
+    )
+    .unwrap();
+    let o = doorstep(&data, &["import", "residents", wrong.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(!o.status.success());
+    assert!(
+        out.contains("rows refused 1") && out.contains("nothing was stored: 1 of 1 rows"),
+        "{out}"
+    );
 }
 
 #[test]
