@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod metrics;
 pub mod station;
+pub mod stats;
 pub mod storage;
 pub mod sync;
 
