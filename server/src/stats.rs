@@ -63,7 +63,10 @@ pub struct Overview {
 pub fn day_bounds(at_ms: i64, utc_offset_minutes: i32) -> (String, i64) {
     let off = utc_offset_minutes as i64 * 60_000;
     let start = (at_ms + off).div_euclid(DAY_MS) * DAY_MS - off;
-    (doorstep_core::checkin::local_day(at_ms, utc_offset_minutes), start)
+    (
+        doorstep_core::checkin::local_day(at_ms, utc_offset_minutes),
+        start,
+    )
 }
 
 /// The ids of areas at `area_id` and below, as a JSON array for `json_each`; `None`
@@ -248,7 +251,8 @@ pub fn prepare_station(conn: &Connection) -> Result<()> {
         |r| r.get(0),
     )?;
     if in_place != STATION_TRIGGERS.len() as i64
-        || doorstep_core::store::meta_get(&tx, "station_counts")?.as_deref() != Some(STATION_COUNTS_VERSION)
+        || doorstep_core::store::meta_get(&tx, "station_counts")?.as_deref()
+            != Some(STATION_COUNTS_VERSION)
     {
         tx.execute_batch(STATION_COUNTS)?;
         doorstep_core::store::meta_set(&tx, "station_counts", STATION_COUNTS_VERSION)?;
