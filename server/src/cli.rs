@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::stats::LedgerKind;
 use doorstep_core::registry::Area;
-use doorstep_core::stats::LedgerKind;
 use doorstep_core::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -2,10 +2,10 @@
 //! date range as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, optionally with names
 //! and phones replaced by stable pseudonyms for reports that leave the station.
 
+use crate::stats::{LedgerKind, LedgerTable};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use doorstep_core::stats::{LedgerKind, LedgerTable};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -56,7 +56,7 @@ pub fn table(
     let until = day_start(to_day)? + 86_400_000;
     let mut t = station
         .core
-        .read(|c| doorstep_core::stats::ledger_table(c, kind, area_id, from, until))?;
+        .read(|c| crate::stats::ledger_table(c, kind, area_id, from, until))?;
     if pseudo {
         let secret = station
             .admins

@@ -9,6 +9,7 @@ pub mod export;
 pub mod metrics;
 pub mod serve;
 pub mod station;
+pub mod stats;
 pub mod storage;
 pub mod sync;
 pub mod throttle;

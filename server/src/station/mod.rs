@@ -70,7 +70,7 @@ impl Station {
             .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
         let key = store_key(data)?;
         let core = Doorstep::open(data.join("station.db"), &key)?;
-        core.read(doorstep_core::stats::prepare_station)?;
+        core.read(crate::stats::prepare_station)?;
         // A phone keeps a small page cache; the station serves exports that look up a
         // resident and a household for each row, and every page read again is decrypted
         // again (the bench's 100,000-row export read in 3.4 s with 8 MiB, 1.1 s with 64).
@@ -272,7 +272,7 @@ impl Station {
                 })?;
                 Some(
                     self.core
-                        .read(|c| doorstep_core::stats::building_id(c, &area.id, name))?
+                        .read(|c| crate::stats::building_id(c, &area.id, name))?
                         .ok_or_else(|| {
                             StationError::Invalid(format!("no building {name:?} in {}", area.path))
                         })?,

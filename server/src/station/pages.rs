@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::stats::{self, LedgerKind};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,7 +11,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use doorstep_core::checkin::Recall;
 use doorstep_core::registry::{Area, Tag};
-use doorstep_core::stats::{self, LedgerKind};
 use doorstep_core::sync::Role;
 use doorstep_core::visits::{DueQuery, DueTier, ReferralQuery};
 use doorstep_core::Clock;
