@@ -91,7 +91,12 @@ async fn two_phones_in_one_grid_converge(b: Backend) {
     assert_eq!(ea.areas, vec![GRID1.to_string()]);
     let hh = household(&a, GRID1, "1-101");
     let r = resident(&a, &hh, "张秀英", Some("lives alone"));
+    assert_eq!(a.last_sync_at().unwrap(), None);
     let report = a.sync_with(quick(), None).await.unwrap();
+    assert!(
+        a.last_sync_at().unwrap().is_some(),
+        "a whole sync is remembered"
+    );
     assert_eq!(report.rejected, 0);
     assert_eq!(report.pending, 0);
     assert!(

@@ -189,6 +189,13 @@ impl Doorstep {
         })
     }
 
+    /// When the last sync that finished whole ended (ms since epoch), if any did: what a
+    /// phone shows as "last sync".
+    pub fn last_sync_at(&self) -> Result<Option<i64>> {
+        // Only `sync_with` writes it, as a number; anything else reads as never.
+        self.read(|c| Ok(store::get(c, "last_sync_at")?.and_then(|s| s.parse().ok())))
+    }
+
     /// Syncs with the station server with the default options.
     pub async fn sync(&self, progress: Option<Arc<dyn SyncProgress>>) -> Result<SyncReport> {
         self.sync_with(SyncOptions::default(), progress).await
