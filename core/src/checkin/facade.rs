@@ -212,6 +212,12 @@ impl Doorstep {
         self.read(|c| tube(c, tube_id))
     }
 
+    /// A site's tubes, open ones first, then the most recently opened; at most `limit`
+    /// (a marshal's screen shows what it fills now and the results that came back).
+    pub fn tubes(&self, site: &str, limit: u32) -> Result<Vec<Tube>> {
+        self.read(|c| store::tubes_at(c, site, limit))
+    }
+
     /// Who to recall from a positive tube, with their households.
     pub fn tube_recall(&self, tube_id: &str) -> Result<Vec<Recall>> {
         self.read(|c| recall(c, tube_id))

@@ -649,6 +649,17 @@ fn a_tube_takes_at_most_its_capacity_and_nobody_after_sealing() {
     // Opening an open tube again resumes it.
     let t2 = s.d.open_tube("T2", SITE, None).unwrap();
     assert_eq!(s.d.open_tube("T2", SITE, None).unwrap(), t2);
+    // The site's tubes: the open ones first, the sealed one with its members last.
+    let listed = s.d.tubes(SITE, 10).unwrap();
+    let codes: Vec<&str> = listed.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(
+        codes[..2].contains(&"T0") && codes[..2].contains(&"T2"),
+        "{codes:?}"
+    );
+    assert_eq!(listed[2], sealed);
+    assert_eq!(s.d.tubes(SITE, 1).unwrap().len(), 1);
+    assert!(s.d.tubes("另一个核酸点", 10).unwrap().is_empty());
 }
 
 #[test]
