@@ -42,7 +42,7 @@ fn main() {
     loop {
         let page = st
             .core
-            .read(|c| doorstep_core::stats::residents_page(c, &after, 10_000))
+            .read(|c| doorstep_server::stats::residents_page(c, &after, 10_000))
             .unwrap();
         let Some(last) = page.last() else { break };
         after = last.0.clone();

@@ -173,7 +173,7 @@ async fn two_nodes_on_one_postgres_share_admins_sessions_limits_and_keys() {
     let residents = a
         .station
         .core
-        .read(|c| doorstep_core::stats::residents_page(c, "", 2))
+        .read(|c| doorstep_server::stats::residents_page(c, "", 2))
         .unwrap();
     let (resident, second) = (residents[0].0.clone(), residents[1].0.clone());
     a.station.sheet(Some(mine), None, None, 7, now).unwrap();
