@@ -225,6 +225,10 @@ fn main() {
             let body = r.text().await.unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             assert!(body.contains("id=\"residents\">100000<"));
+            // The page is timed with its charts drawn.
+            for chart in ["chart-visits", "chart-needs", "chart-requests"] {
+                assert!(body.contains(&format!("<svg id=\"{chart}\"")), "{chart}");
+            }
         }
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());
         (times[times.len() / 2], times[times.len() - 1])

@@ -223,6 +223,154 @@ pub fn overview(
     })
 }
 
+/// Counts on each of a run of local days, oldest first: `counts[i]` is day `first + i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Daily {
+    /// The first day, `YYYY-MM-DD`.
+    pub first: String,
+    /// The first day's start, ms since epoch.
+    pub first_ms: i64,
+    pub counts: Vec<u64>,
+}
+
+/// Visits finished on each of the `days` local days that end with today's, for the
+/// station or `area_id` and below (the overview's line of visits per day).
+pub fn visits_by_day(
+    conn: &Connection,
+    area_id: Option<&str>,
+    now_ms: i64,
+    utc_offset_minutes: i32,
+    days: u32,
+) -> Result<Daily> {
+    let areas = areas_under(conn, area_id)?;
+    let (_, today) = day_bounds(now_ms, utc_offset_minutes);
+    let first_ms = today - (days as i64 - 1) * DAY_MS;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT (finished_at - ?1) / 86400000 AS d, count(*) FROM visit
+         WHERE _deleted = 0 AND supersedes IS NULL AND finished_at >= ?1 AND finished_at < ?2{}
+         GROUP BY d",
+        area_clause(&areas, "area_id", 3)
+    ))?;
+    let mut counts = vec![0u64; days as usize];
+    for row in stmt.query_map(params![first_ms, today + DAY_MS, areas], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (d, n) = row?;
+        if let Some(c) = counts.get_mut(d as usize) {
+            *c = n as u64;
+        }
+    }
+    Ok(Daily {
+        first: day_bounds(first_ms, utc_offset_minutes).0,
+        first_ms,
+        counts,
+    })
+}
+
+/// Scans at one site and lane in one ten-minute slot of a day (slot 0 is 00:00-00:10
+/// local time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneSlot {
+    pub site: String,
+    pub lane: String,
+    pub slot: u32,
+    pub count: u64,
+}
+
+/// Every scan of a local day, whatever its outcome, per site, lane and ten minutes.
+/// Scans carry no area: these are the station admin's figures.
+pub fn scans_by_slot(
+    conn: &Connection,
+    day: &str,
+    utc_offset_minutes: i32,
+) -> Result<Vec<LaneSlot>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT site, coalesce(lane, ''), ((at + ?2) % 86400000) / 600000 AS slot, count(*)
+         FROM check_in WHERE _deleted = 0 AND day = ?1
+         GROUP BY site, lane, slot ORDER BY site, lane, slot",
+    )?;
+    let rows = stmt
+        .query_map(params![day, utc_offset_minutes as i64 * 60_000], |r| {
+            Ok(LaneSlot {
+                site: r.get(0)?,
+                lane: r.get(1)?,
+                slot: r.get(2)?,
+                count: r.get::<_, i64>(3)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Every scan of a local day by outcome (`admitted`, `priority`, `duplicate`, and each
+/// reason for refusal), most first. Station-wide, like the scans.
+pub fn scan_outcomes(conn: &Connection, day: &str) -> Result<Vec<CodeCount>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT outcome, count(*) FROM check_in WHERE _deleted = 0 AND day = ?1
+         GROUP BY outcome ORDER BY count(*) DESC, outcome",
+    )?;
+    let rows = stmt
+        .query_map([day], |r| {
+            Ok(CodeCount {
+                code: r.get(0)?,
+                count: r.get::<_, i64>(1)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Counts per day for each reason: (reason, a count per day).
+pub type ByReason = Vec<(String, Vec<u64>)>;
+
+/// Failed deliveries of one reason on each of the `days` local days that end with
+/// today's, for the station or `area_id` and below; reasons in code order.
+pub fn failures_by_day(
+    conn: &Connection,
+    area_id: Option<&str>,
+    now_ms: i64,
+    utc_offset_minutes: i32,
+    days: u32,
+) -> Result<(Daily, ByReason)> {
+    let areas = areas_under(conn, area_id)?;
+    let (_, today) = day_bounds(now_ms, utc_offset_minutes);
+    let first_ms = today - (days as i64 - 1) * DAY_MS;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT coalesce(h.reason, ''), (h.at - ?1) / 86400000 AS d, count(*) FROM handoff h
+         JOIN delivery_package p ON p.id = h.package_id
+         WHERE h._deleted = 0 AND h.status = 'failed' AND h.at >= ?1 AND h.at < ?2{}
+         GROUP BY 1, d ORDER BY 1, d",
+        area_clause(&areas, "p.area_id", 3)
+    ))?;
+    let mut by_reason: Vec<(String, Vec<u64>)> = Vec::new();
+    let mut totals = vec![0u64; days as usize];
+    for row in stmt.query_map(params![first_ms, today + DAY_MS, areas], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (reason, d, n) = row?;
+        if by_reason.last().map(|(r, _)| r != &reason).unwrap_or(true) {
+            by_reason.push((reason, vec![0; days as usize]));
+        }
+        let counts = &mut by_reason.last_mut().expect("pushed above").1;
+        if let Some(c) = counts.get_mut(d as usize) {
+            *c = n as u64;
+            totals[d as usize] += n as u64;
+        }
+    }
+    Ok((
+        Daily {
+            first: day_bounds(first_ms, utc_offset_minutes).0,
+            first_ms,
+            counts: totals,
+        },
+        by_reason,
+    ))
+}
+
 /// Makes the indexes the station's figures read by, and the counts they read instead of
 /// rows (open needs by area, category and urgency; admitted check-ins by day, site and
 /// minute), kept by triggers in the same transaction as every write, local or synced, so

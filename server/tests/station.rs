@@ -1379,3 +1379,96 @@ mod postgres {
         super::overview_counts_follow_ops_synced_through_the_server(super::Backend::Postgres).await
     }
 }
+
+/// Asserts that the chart `id` on `page` carries exactly the figures `want` (a zero is
+/// drawn as no bar).
+fn assert_chart(page: &str, id: &str, want: &common::charts::Marks) {
+    let got = common::charts::chart(page, id).unwrap_or_else(|| panic!("no chart #{id}"));
+    assert_eq!(&got, want, "chart #{id}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn charts_carry_the_figures_counted_from_the_database() {
+    use common::charts as db_charts;
+    let data = fixture();
+    let server = serve(data).await;
+    let mut b = Browser::new(&server.base);
+    b.login(ADMIN.0, ADMIN.1).await;
+    let c = db(data);
+
+    let page = b.text("/").await;
+    let now = now_ms();
+    let visits = db_charts::visits(&c, None, now);
+    // The demo's visits span its last week: the pale week before holds only zeros.
+    assert!(visits.keys().any(|k| k.1 == "visits"));
+    assert_chart(&page, "chart-visits", &visits);
+    let needs = db_charts::needs(&c, None);
+    assert!(needs.len() > 1, "the demo has open needs of several kinds");
+    assert_chart(&page, "chart-needs", &needs);
+    let requests = db_charts::requests(&c, None, now);
+    assert!(!requests.is_empty());
+    assert_chart(&page, "chart-requests", &requests);
+    let check_ins = db_charts::check_ins(&c, now);
+    if check_ins.is_empty() {
+        assert!(db_charts::chart(&page, "chart-checkins").is_none());
+    } else {
+        assert_chart(&page, "chart-checkins", &check_ins);
+    }
+    // Charts sit beside their tables, which stay.
+    for table in ["id=\"needs\"", "id=\"checkins\"", "id=\"tags\""] {
+        assert!(page.contains(table), "{table}");
+    }
+
+    let page = b.text("/checkin").await;
+    let (slots, outcomes) = db_charts::scans(&c, now_ms());
+    if slots.is_empty() {
+        assert!(db_charts::chart(&page, "chart-scans").is_none());
+        assert!(db_charts::chart(&page, "chart-outcomes").is_none());
+    } else {
+        assert_chart(&page, "chart-scans", &slots);
+        assert_chart(&page, "chart-outcomes", &outcomes);
+        // Shares add up to about all the scans.
+        let svg = &page[page.find("id=\"chart-outcomes\"").unwrap()..];
+        let svg = &svg[..svg.find("</svg>").unwrap()];
+        let shares: u64 = svg
+            .split("%)</title>")
+            .filter_map(|s| s.rsplit_once(" (")?.1.parse::<u64>().ok())
+            .sum();
+        assert!(
+            (99..=101).contains(&shares) || outcomes.len() > 4,
+            "{shares}"
+        );
+    }
+
+    let page = b.text("/deliveries").await;
+    let now = now_ms();
+    let packages = db_charts::packages(&c, None);
+    assert!(packages.len() > 1);
+    assert_chart(&page, "chart-packages", &packages);
+    let failures = db_charts::failures(&c, None, now);
+    assert!(!failures.is_empty(), "the demo has failed deliveries");
+    assert_chart(&page, "chart-failures", &failures);
+
+    // In English the words change, the numbers do not.
+    b.get("/lang?to=en").await;
+    let en = b.text("/").await;
+    assert!(en.contains("Open needs by category, stacked by urgency"));
+    assert!(en.contains("Food staples") || en.contains("Medicine"));
+    assert_chart(&en, "chart-needs", &needs);
+    let en = b.text("/deliveries").await;
+    assert!(en.contains("<title>Packages by state</title>"));
+}
+
+/// A new station's days of visits are all there, each counting none.
+#[test]
+fn visits_by_day_of_an_empty_station_are_zeros_from_the_first_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let st = Station::open(&data).expect("open");
+    let o = st
+        .core
+        .read(|c| stats::visits_by_day(c, None, now_ms(), 480, 21))
+        .unwrap();
+    assert_eq!(o.counts, vec![0; 21]);
+    assert_eq!(o.first, common::charts::day_of(now_ms() - 20 * DAY_MS));
+}

@@ -225,9 +225,38 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
             )
         )
     );
+    // The charts are drawn: each has a size on the page and a title per bar or point.
+    for id in ["chart-visits", "chart-needs", "chart-requests"] {
+        let drawn: Value = c
+            .execute(
+                "const s = document.getElementById(arguments[0]);
+                 const r = s.getBoundingClientRect();
+                 return [r.width > 200 && r.height > 100, s.querySelectorAll('[data-key] > title').length];",
+                vec![json!(id)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(drawn[0], json!(true), "{id} is drawn");
+        assert!(drawn[1].as_u64().unwrap() > 0, "{id} has titled marks");
+    }
+    // Screenshots of the overview and the check-in page, at desktop and phone width:
+    // `overview.png` where DOORSTEP_SCREENSHOT says, the others beside it.
     if let Ok(to) = std::env::var("DOORSTEP_SCREENSHOT") {
+        let to = std::path::PathBuf::from(to);
+        let dir = to.parent().unwrap().to_path_buf();
         let png = c.screenshot().await.unwrap();
         std::fs::write(&to, png).unwrap();
+        c.goto(&format!("{base}/checkin")).await.unwrap();
+        std::fs::write(dir.join("checkin.png"), c.screenshot().await.unwrap()).unwrap();
+        c.set_window_size(390, 1400).await.unwrap();
+        for (page, name) in [
+            ("/", "overview-phone.png"),
+            ("/checkin", "checkin-phone.png"),
+        ] {
+            c.goto(&format!("{base}{page}")).await.unwrap();
+            std::fs::write(dir.join(name), c.screenshot().await.unwrap()).unwrap();
+        }
+        c.set_window_size(1280, 1500).await.unwrap();
     }
 
     // Enrolment code from the devices page.
@@ -311,7 +340,7 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
     // On a phone-width screen no page needs sideways scrolling (wide tables scroll in
     // their own box).
     c.set_window_size(390, 844).await.unwrap();
-    for page in ["/", "/deliveries", "/devices"] {
+    for page in ["/", "/checkin", "/deliveries", "/devices"] {
         c.goto(&format!("{base}{page}")).await.unwrap();
         let fits: Value = c
             .execute(

@@ -16,6 +16,8 @@ use doorstep_server::{demo, storage, AppState};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
+mod common;
+
 const ADMIN: (&str, &str) = ("admin", "correct horse");
 const SUB: (&str, &str) = ("grid", "grid-password");
 const MINE: &str = "武昌区/中南路街道/丽岛社区";
@@ -366,6 +368,68 @@ async fn a_sub_admin_finds_no_record_of_another_area_on_any_page() {
         assert_eq!(found(&out, &page), Vec::<String>::new(), "on {p}");
         assert!(!page.contains("外区社工郑芳"), "on {p}");
     }
+    // Their charts count their areas only: each equals the figures of their community
+    // counted from the database, which differ from the station's. Scans carry no area,
+    // so their charts are the station admin's.
+    use common::charts as db_charts;
+    for p in ["/".to_string(), format!("/?area={my_area}")] {
+        let page = sub.text(&p).await;
+        let now = server.clock.now_ms();
+        for (id, theirs, station) in [
+            (
+                "chart-visits",
+                db_charts::visits(&c, Some(MINE), now),
+                db_charts::visits(&c, None, now),
+            ),
+            (
+                "chart-needs",
+                db_charts::needs(&c, Some(MINE)),
+                db_charts::needs(&c, None),
+            ),
+            (
+                "chart-requests",
+                db_charts::requests(&c, Some(MINE), now),
+                db_charts::requests(&c, None, now),
+            ),
+        ] {
+            assert_ne!(theirs, station, "{id}: the fixture has figures elsewhere");
+            assert_eq!(
+                db_charts::chart(&page, id).as_ref(),
+                Some(&theirs),
+                "{id} on {p}"
+            );
+        }
+        assert!(db_charts::chart(&page, "chart-checkins").is_none(), "{p}");
+    }
+    let page = sub.text("/checkin").await;
+    assert!(
+        !page.contains("<svg id=\"chart-"),
+        "scan charts are the station admin's"
+    );
+    // The station admin's scan charts hold today's scans, the fixture's tubes among them.
+    let all = admin.text("/checkin").await;
+    let (slots, outcomes) = db_charts::scans(&c, server.clock.now_ms());
+    assert!(!slots.is_empty());
+    assert_eq!(db_charts::chart(&all, "chart-scans"), Some(slots));
+    assert_eq!(db_charts::chart(&all, "chart-outcomes"), Some(outcomes));
+    assert_eq!(
+        db_charts::chart(&admin.text("/").await, "chart-checkins"),
+        Some(db_charts::check_ins(&c, server.clock.now_ms()))
+    );
+    let page = sub.text("/deliveries").await;
+    let now = server.clock.now_ms();
+    assert_eq!(
+        db_charts::chart(&page, "chart-packages"),
+        Some(db_charts::packages(&c, Some(MINE)))
+    );
+    assert_ne!(
+        db_charts::packages(&c, Some(MINE)),
+        db_charts::packages(&c, None)
+    );
+    assert_eq!(
+        db_charts::chart(&page, "chart-failures"),
+        Some(db_charts::failures(&c, Some(MINE), now))
+    );
     // Downloads: every ledger of theirs, none of another area, no check-ins.
     for kind in ["visits", "needs", "referrals", "deliveries"] {
         for area in ["", my_area.as_str()] {

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod charts;
 pub mod headers;
 pub mod i18n;
 pub mod pages;

@@ -18,6 +18,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use super::auth::{same_secret, Session};
+use super::charts::{self, Chart, Series, PALETTE};
 use super::i18n::{item_name, item_unit, label, Lang};
 use super::{Station, UTC_OFFSET_MINUTES};
 use crate::storage::Enrolment;
@@ -278,7 +279,7 @@ td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}th{background:#f5
 .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:9em}
 .card b{display:block;font-size:1.8em}.error{color:#b71c1c}
 form.box{border:1px solid #ddd;padding:1em;margin:1em 0;max-width:32em}form.box label{display:block;margin:.4em 0}
-input,select,button{font-size:1em;padding:.3em}form.inline{display:inline}#code{font-size:2em}.qr{max-width:240px}";
+input,select,button{font-size:1em;padding:.3em}svg.chart{display:block;max-width:640px;height:auto;margin:.5em 0}form.inline{display:inline}#code{font-size:2em}.qr{max-width:240px}";
 
 fn area_select(areas: &[Area], chosen: Option<&Area>, all: Option<&str>) -> Markup {
     html! {
@@ -331,7 +332,26 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
         .station
         .core
         .read(|c| stats::requests_open(c, area.as_ref().map(|a| a.id.as_str()), now(dash)))?;
+    let visits = dash.station.core.read(|c| {
+        stats::visits_by_day(
+            c,
+            area.as_ref().map(|a| a.id.as_str()),
+            now(dash),
+            UTC_OFFSET_MINUTES,
+            CHART_DAYS + 7,
+        )
+    })?;
     let open_total: u64 = o.open_needs.iter().map(|n| n.count).sum();
+    let charts = OverviewCharts {
+        check_ins: v
+            .session
+            .admin
+            .is_station_admin()
+            .then(|| check_ins_chart(l, &o.check_ins_by_hour)),
+        visits: visits_chart(l, &visits),
+        needs: needs_chart(l, &o.open_needs),
+        requests: requests_chart(l, &requests_open),
+    };
     let all = v
         .session
         .admin
@@ -347,24 +367,210 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
             div.card { (l.t("待解决需求", "Open needs")) b #open-needs { (open_total) } }
             div.card { (l.t("转介未办结", "Referrals open")) b #referrals-open { (o.referrals_open) } }
         }
+        h2 { (l.t("近14日每日走访", "Visits per day, last 14 days")) }
+        (PreEscaped(&charts.visits))
         h2 { (l.t("重点人群", "Residents by tag")) }
         table #tags { tr { th { (l.t("标签", "Tag")) } th { (l.t("人数", "Residents")) } }
             @for t in &o.residents_by_tag { tr data-code=(t.code) { td { (label(l, &t.code)) } td.num { (t.count) } } } }
         h2 { (l.t("待解决需求（按类别和紧急程度）", "Open needs by category and urgency")) }
+        (PreEscaped(&charts.needs))
         table #needs { tr { th { (l.t("类别", "Category")) } th { (l.t("紧急程度", "Urgency")) } th { (l.t("数量", "Count")) } }
             @for n in &o.open_needs { tr data-code=(format!("{}/{}", n.category, n.urgency)) {
                 td { (label(l, &n.category)) } td { (label(l, &n.urgency)) } td.num { (n.count) } } } }
         h2 { (l.t("物资需求", "Requests outstanding")) }
         p { (l.t("待配送申请", "Requests not yet delivered")) " " b #requests-open { (requests_open.total()) }
             " · " a href=(format!("/deliveries{}", area.as_ref().map(|a| format!("?area={}", a.id)).unwrap_or_default())) { (l.t("物资配送", "Deliveries")) " →" } }
+        (PreEscaped(&charts.requests))
         // Scans per site carry no area: they are the station admin's figures.
         @if v.session.admin.is_station_admin() {
             h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
+            @if let Some(svg) = &charts.check_ins { (PreEscaped(svg)) }
             table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
                 @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
         }
     };
     Ok(layout(v, l.t("总览", "Overview"), "/", body))
+}
+
+/// Days the daily charts cover.
+const CHART_DAYS: u32 = 14;
+
+/// The overview's charts, as SVG.
+struct OverviewCharts {
+    check_ins: Option<String>,
+    visits: String,
+    needs: String,
+    requests: String,
+}
+
+/// `MM-DD` of a day's start.
+fn day_label(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MINUTES as i64 * 60_000)
+        .map(|t| t.format("%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Today's admitted scans per hour, a bar per site, over the hours that had any.
+fn check_ins_chart(l: Lang, hours: &[stats::SiteHour]) -> String {
+    let (Some(first), Some(last)) = (
+        hours.iter().map(|h| h.hour).min(),
+        hours.iter().map(|h| h.hour).max(),
+    ) else {
+        return String::new();
+    };
+    let mut sites: Vec<&str> = hours.iter().map(|h| h.site.as_str()).collect();
+    sites.dedup();
+    sites.sort_unstable();
+    sites.dedup();
+    let span: Vec<u32> = (first..=last).collect();
+    charts::bars(
+        &Chart {
+            id: "chart-checkins",
+            title: l.t(
+                "今日各采样点每小时扫码人次",
+                "Check-ins per site per hour today",
+            ),
+            categories: span
+                .iter()
+                .map(|h| (h.to_string(), format!("{h:02}:00")))
+                .collect(),
+            series: sites
+                .iter()
+                .enumerate()
+                .map(|(i, site)| Series {
+                    key: site.to_string(),
+                    label: site.to_string(),
+                    values: span
+                        .iter()
+                        .map(|hour| {
+                            hours
+                                .iter()
+                                .find(|h| h.site == *site && h.hour == *hour)
+                                .map_or(0, |h| h.count)
+                        })
+                        .collect(),
+                    colour: PALETTE[i % PALETTE.len()],
+                    faint: false,
+                })
+                .collect(),
+            share: false,
+        },
+        false,
+    )
+}
+
+/// Visits per day over the last fortnight, the week before it faint behind.
+fn visits_chart(l: Lang, d: &stats::Daily) -> String {
+    let n = CHART_DAYS as usize;
+    let shift = d.counts.len().saturating_sub(n);
+    charts::lines(&Chart {
+        id: "chart-visits",
+        title: l.t(
+            "近14日每日走访（浅色为前一周同日）",
+            "Visits per day, last 14 days (pale: a week earlier)",
+        ),
+        categories: (0..n)
+            .map(|i| {
+                let ms = d.first_ms + (shift + i) as i64 * DAY_MS;
+                (stats::day_bounds(ms, UTC_OFFSET_MINUTES).0, day_label(ms))
+            })
+            .collect(),
+        series: vec![
+            Series {
+                key: "week_before".into(),
+                label: l.t("前一周", "a week earlier").into(),
+                values: d.counts[shift.saturating_sub(7)..d.counts.len().saturating_sub(7)]
+                    .to_vec(),
+                colour: PALETTE[0],
+                faint: true,
+            },
+            Series {
+                key: "visits".into(),
+                label: l.t("走访", "visits").into(),
+                values: d.counts[shift..].to_vec(),
+                colour: PALETTE[0],
+                faint: false,
+            },
+        ],
+        share: false,
+    })
+}
+
+/// The urgencies, most urgent first, with their colours (vermillion for the critical).
+const URGENCIES: [(&str, usize); 4] = [("critical", 5), ("high", 1), ("normal", 0), ("low", 4)];
+
+/// Open needs per category, stacked by urgency.
+fn needs_chart(l: Lang, needs: &[stats::NeedCount]) -> String {
+    let mut cats: Vec<&str> = needs.iter().map(|n| n.category.as_str()).collect();
+    cats.dedup();
+    let mut urgencies: Vec<(&str, usize)> = URGENCIES.to_vec();
+    for n in needs {
+        if !urgencies.iter().any(|(u, _)| *u == n.urgency) {
+            urgencies.push((n.urgency.as_str(), 2 + urgencies.len() % 3));
+        }
+    }
+    charts::bars(
+        &Chart {
+            id: "chart-needs",
+            title: l.t(
+                "待解决需求（按类别，按紧急程度堆叠）",
+                "Open needs by category, stacked by urgency",
+            ),
+            categories: cats.iter().map(|c| (c.to_string(), label(l, c))).collect(),
+            series: urgencies
+                .iter()
+                .map(|(u, colour)| Series {
+                    key: u.to_string(),
+                    label: label(l, u),
+                    values: cats
+                        .iter()
+                        .map(|c| {
+                            needs
+                                .iter()
+                                .filter(|n| n.category == *c && n.urgency == *u)
+                                .map(|n| n.count)
+                                .sum()
+                        })
+                        .collect(),
+                    colour: PALETTE[*colour % PALETTE.len()],
+                    faint: false,
+                })
+                .collect(),
+            share: false,
+        },
+        true,
+    )
+}
+
+/// Requests not yet delivered, by how long they have waited.
+fn requests_chart(l: Lang, age: &doorstep_core::deliveries::OpenAge) -> String {
+    charts::bars(
+        &Chart {
+            id: "chart-requests",
+            title: l.t(
+                "待配送申请（按等待时长）",
+                "Requests outstanding by waiting time",
+            ),
+            categories: vec![
+                ("under_1_day".into(), l.t("不足1天", "under a day").into()),
+                ("1_to_3_days".into(), l.t("1至3天", "1 to 3 days").into()),
+                ("over_3_days".into(), l.t("超过3天", "over 3 days").into()),
+            ],
+            series: vec![Series {
+                key: "requests".into(),
+                label: l.t("申请", "requests").into(),
+                values: vec![
+                    age.under_1_day as u64,
+                    age.from_1_to_3_days as u64,
+                    age.over_3_days as u64,
+                ],
+                colour: PALETTE[5],
+                faint: false,
+            }],
+            share: false,
+        },
+        false,
+    )
 }
 
 async fn area_page(
@@ -482,6 +688,13 @@ fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
     } else {
         (vec![], vec![])
     };
+    let (slots_svg, outcomes_svg) = if station_admin {
+        let slots = core.read(|c| stats::scans_by_slot(c, &day, UTC_OFFSET_MINUTES))?;
+        let outcomes = core.read(|c| stats::scan_outcomes(c, &day))?;
+        (scans_chart(l, &slots), outcomes_chart(l, &outcomes))
+    } else {
+        (String::new(), String::new())
+    };
     let mut recalls = Vec::new();
     for id in &core.read(stats::tubes_positive)? {
         let mut list = core.tube_recall(id)?;
@@ -493,6 +706,10 @@ fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
     let body = html! {
         p { (l.t("日期", "Day")) " " (day) }
         @if station_admin {
+            h2 { (l.t("今日每10分钟各通道扫码", "Scans per lane every 10 minutes today")) }
+            (PreEscaped(&slots_svg))
+            h2 { (l.t("今日扫码结果占比", "Share of each scan outcome today")) }
+            (PreEscaped(&outcomes_svg))
             h2 { (l.t("各采样点各通道人次", "Scans per site and lane")) }
             table #lanes { tr { th { (l.t("采样点", "Site")) } th { (l.t("通道", "Lane")) } th { (l.t("人次", "Scans")) } }
                 @for c in &lanes { tr { td { (c.site) } td { (c.lane) } td.num { (c.count) } } } }
@@ -513,6 +730,153 @@ fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
         }
     };
     Ok(layout(v, l.t("核酸检测", "Check-in"), "/checkin", body))
+}
+
+/// The day's scans per lane in ten-minute slots, from the first slot with a scan to the
+/// last.
+fn scans_chart(l: Lang, slots: &[stats::LaneSlot]) -> String {
+    let (Some(first), Some(last)) = (
+        slots.iter().map(|s| s.slot).min(),
+        slots.iter().map(|s| s.slot).max(),
+    ) else {
+        return String::new();
+    };
+    let mut lanes: Vec<(&str, &str)> = slots
+        .iter()
+        .map(|s| (s.site.as_str(), s.lane.as_str()))
+        .collect();
+    lanes.sort_unstable();
+    lanes.dedup();
+    let span: Vec<u32> = (first..=last).collect();
+    charts::lines(&Chart {
+        id: "chart-scans",
+        title: l.t(
+            "今日每10分钟各通道扫码次数",
+            "Scans per lane every 10 minutes today",
+        ),
+        categories: span
+            .iter()
+            .map(|s| (s.to_string(), format!("{:02}:{:02}", s / 6, s % 6 * 10)))
+            .collect(),
+        series: lanes
+            .iter()
+            .enumerate()
+            .map(|(i, (site, lane))| Series {
+                key: format!("{site}/{lane}"),
+                label: format!("{site} {}{lane}", l.t("通道", "lane ")),
+                values: span
+                    .iter()
+                    .map(|slot| {
+                        slots
+                            .iter()
+                            .find(|s| s.site == *site && s.lane == *lane && s.slot == *slot)
+                            .map_or(0, |s| s.count)
+                    })
+                    .collect(),
+                colour: PALETTE[i % PALETTE.len()],
+                faint: false,
+            })
+            .collect(),
+        share: false,
+    })
+}
+
+/// The scan outcome's name: admitted, priority, duplicate, or why the pass was refused.
+fn outcome_label(l: Lang, code: &str) -> String {
+    match code {
+        "admitted" => l.t("通过", "admitted").into(),
+        "priority" => l.t("优先通道", "priority").into(),
+        "duplicate" => l.t("重复扫码", "duplicate").into(),
+        "expired" => l.t("拒绝：已过期", "refused: expired").into(),
+        "not_yet_valid" => l.t("拒绝：未生效", "refused: not yet valid").into(),
+        "revoked" => l.t("拒绝：已吊销", "refused: revoked").into(),
+        "unknown_key" => l.t("拒绝：未知密钥", "refused: unknown key").into(),
+        "forged" => l.t("拒绝：伪造", "refused: forged").into(),
+        "unreadable" => l.t("拒绝：无法识别", "refused: unreadable").into(),
+        "in_open_tube" => l.t("已在混管中", "already in an open tube").into(),
+        other => label(l, other),
+    }
+}
+
+/// How the day's scans came out, a bar per outcome with its share.
+fn outcomes_chart(l: Lang, outcomes: &[stats::CodeCount]) -> String {
+    if outcomes.is_empty() {
+        return String::new();
+    }
+    charts::bars(
+        &Chart {
+            id: "chart-outcomes",
+            title: l.t("今日扫码结果", "Scan outcomes today"),
+            categories: outcomes
+                .iter()
+                .map(|o| (o.code.clone(), outcome_label(l, &o.code)))
+                .collect(),
+            series: vec![Series {
+                key: "scans".into(),
+                label: l.t("扫码", "scans").into(),
+                values: outcomes.iter().map(|o| o.count).collect(),
+                colour: PALETTE[0],
+                faint: false,
+            }],
+            share: true,
+        },
+        false,
+    )
+}
+
+/// Packages by their state now.
+fn packages_chart(l: Lang, states: &[stats::CodeCount]) -> String {
+    charts::bars(
+        &Chart {
+            id: "chart-packages",
+            title: l.t("物资包状态", "Packages by state"),
+            categories: states
+                .iter()
+                .map(|c| (c.code.clone(), label(l, &c.code)))
+                .collect(),
+            series: vec![Series {
+                key: "packages".into(),
+                label: l.t("物资包", "packages").into(),
+                values: states.iter().map(|c| c.count).collect(),
+                colour: PALETTE[2],
+                faint: false,
+            }],
+            share: false,
+        },
+        false,
+    )
+}
+
+/// Failed deliveries per day over the last fortnight, stacked by reason.
+fn failures_chart(l: Lang, days: &stats::Daily, reasons: &[(String, Vec<u64>)]) -> String {
+    charts::bars(
+        &Chart {
+            id: "chart-failures",
+            title: l.t(
+                "近14日配送失败（按原因堆叠）",
+                "Failed deliveries per day, last 14 days, by reason",
+            ),
+            categories: (0..days.counts.len())
+                .map(|i| {
+                    let ms = days.first_ms + i as i64 * DAY_MS;
+                    (stats::day_bounds(ms, UTC_OFFSET_MINUTES).0, day_label(ms))
+                })
+                .collect(),
+            series: reasons
+                .iter()
+                .enumerate()
+                .map(|(i, (reason, counts))| Series {
+                    key: reason.clone(),
+                    label: label(l, reason),
+                    values: counts.clone(),
+                    colour: PALETTE[i % PALETTE.len()],
+                    faint: false,
+                })
+                .collect(),
+            share: false,
+        },
+        true,
+    )
 }
 
 async fn deliveries_page(
@@ -547,6 +911,15 @@ fn deliveries_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup
             area.as_ref().map(|a| a.id.as_str()),
             now(dash),
             UTC_OFFSET_MINUTES,
+        )
+    })?;
+    let (fail_days, fail_reasons) = dash.station.core.read(|c| {
+        stats::failures_by_day(
+            c,
+            area.as_ref().map(|a| a.id.as_str()),
+            now(dash),
+            UTC_OFFSET_MINUTES,
+            CHART_DAYS,
         )
     })?;
     let all = v
@@ -586,9 +959,11 @@ fn deliveries_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup
             div.card { (l.t("今日配送失败", "Failed today")) b #failed-today { (failed_today) } }
         }
         h2 { (l.t("物资包状态", "Packages by state")) }
+        (PreEscaped(packages_chart(l, &d.packages_by_status)))
         table #packages { tr { th { (l.t("状态", "State")) } th { (l.t("数量", "Packages")) } }
             @for c in &d.packages_by_status { tr data-code=(c.code) { td { (label(l, &c.code)) } td.num { (c.count) } } } }
         h2 { (l.t("配送失败原因", "Failures by reason")) }
+        (PreEscaped(failures_chart(l, &fail_days, &fail_reasons)))
         table #failures { tr { th { (l.t("原因", "Reason")) } th { (l.t("今日", "Today")) } th { (l.t("近7日", "Last 7 days")) } }
             @for f in &d.failures { tr data-code=(f.reason) { td { (label(l, &f.reason)) } td.num { (f.today) } td.num { (f.week) } } } }
         h2 { (l.t("待配送申请等待时长", "Open requests by waiting time")) }

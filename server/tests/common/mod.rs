@@ -301,3 +301,4 @@ pub async fn open_like_cli(dir: &TempDir, database: &Option<String>) -> Arc<dyn 
 
 /// Role shorthand.
 pub const SW: Role = Role::SocialWorker;
+pub mod charts;
