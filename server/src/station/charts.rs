@@ -15,6 +15,10 @@ use plotters_backend::{
 /// Drawn at a phone's width; the viewBox lets the page scale it up or down.
 const SIZE: (u32, u32) = (360, 230);
 
+/// Text size as plotters counts it; its SVG writes it smaller by 1.24, about 12 px on a
+/// phone.
+const FONT: f64 = 15.0;
+
 /// Okabe and Ito's colour-blind-safe palette, black left out (the axes are black).
 pub const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),
@@ -251,17 +255,25 @@ fn draw(
 ) -> String {
     let marks = Rc::new(RefCell::new(Marks::default()));
     let mut buf = String::new();
+    let rows = legend_rows(chart);
+    let key_height = if rows.is_empty() {
+        0
+    } else {
+        rows.len() as u32 * 17 + 6
+    };
     let drawn = {
         let root = Counting {
-            svg: SVGBackend::with_string(&mut buf, SIZE),
+            svg: SVGBackend::with_string(&mut buf, (SIZE.0, SIZE.1 + key_height)),
             rects: 0,
             circles: 0,
             marks: marks.clone(),
         }
         .into_drawing_area();
+        let (plot, key) = root.split_vertically(SIZE.1);
         root.fill(&WHITE)
             .map_err(|e| e.to_string())
-            .and_then(|_| body(&root, &marks))
+            .and_then(|_| body(&plot, &marks))
+            .and_then(|_| draw_legend(&key, &rows))
             .and_then(|_| root.present().map_err(|e| e.to_string()))
     };
     let marks = Rc::try_unwrap(marks)
@@ -299,7 +311,6 @@ pub fn bars(chart: &Chart, stacked: bool) -> String {
         let mut c = frame(root, chart, n, top)?;
         let m = chart.series.len().max(1) as f64;
         for (si, s) in chart.series.iter().enumerate() {
-            legend(&mut c, s)?;
             for (ci, &v) in s.values.iter().enumerate() {
                 if v == 0 {
                     continue;
@@ -327,7 +338,7 @@ pub fn bars(chart: &Chart, stacked: bool) -> String {
                 .map_err(|e| e.to_string())?;
             }
         }
-        labels(&mut c, chart)
+        Ok(())
     })
 }
 
@@ -360,11 +371,7 @@ pub fn lines(chart: &Chart) -> String {
                 points.clone(),
                 Color::stroke_width(&colour, if s.faint { 1 } else { 2 }),
             ))
-            .map_err(|e| e.to_string())?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new([(x, y), (x + 14, y)], Color::stroke_width(&colour, 2))
-            });
+            .map_err(|e| e.to_string())?;
             for (ci, (x, v)) in points.into_iter().enumerate() {
                 marks.borrow_mut().pending = Some(Mark {
                     key: chart.categories[ci].0.clone(),
@@ -379,7 +386,7 @@ pub fn lines(chart: &Chart) -> String {
                 .map_err(|e| e.to_string())?;
             }
         }
-        labels(&mut c, chart)
+        Ok(())
     })
 }
 
@@ -396,16 +403,11 @@ fn frame<'a, 'b>(
     n: usize,
     top: u64,
 ) -> Result<Ctx<'a, 'b>, String> {
-    let room = if chart.series.len() > 1 {
-        14 * chart.series.len() as u64 + 10
-    } else {
-        10
-    };
-    let y_top = (top.max(4) as f64 * (1.0 + room as f64 / 160.0)).ceil() as u64;
+    let y_top = (top.max(4) as f64 * 1.08).ceil() as u64;
     let mut c = ChartBuilder::on(root)
         .margin(6)
-        .x_label_area_size(22)
-        .y_label_area_size(34)
+        .x_label_area_size(26)
+        .y_label_area_size(38)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0u64..y_top)
         .map_err(|e| e.to_string())?;
     // Categories sit at whole numbers; plotters' ticks between them stay unlabelled.
@@ -426,34 +428,66 @@ fn frame<'a, 'b>(
         .y_labels(5)
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(220, 220, 220))
-        .label_style(("sans-serif", 12))
+        .label_style(("sans-serif", FONT))
         .x_label_formatter(&names)
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(c)
 }
 
-fn legend<'a, 'b: 'a>(c: &mut Ctx<'a, 'b>, s: &Series) -> Result<(), String> {
-    let colour = s.colour;
-    c.draw_series(std::iter::empty::<Rectangle<(f64, u64)>>())
-        .map_err(|e| e.to_string())?
-        .label(s.label.clone())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
-    Ok(())
+/// A legend entry: where it starts in its row, its colour and its words.
+type Entry = (i32, RGBAColor, String);
+
+/// The width text takes at about 12 px: Chinese characters a full em, others about half.
+fn text_width(s: &str) -> i32 {
+    s.chars().map(|c| if c.is_ascii() { 7 } else { 12 }).sum()
 }
 
-/// The legend, when there is more than one series to tell apart.
-fn labels<'a, 'b: 'a>(c: &mut Ctx<'a, 'b>, chart: &Chart) -> Result<(), String> {
+/// The legend's entries laid out in rows across the chart's width; none for one series.
+fn legend_rows(chart: &Chart) -> Vec<Vec<Entry>> {
+    let mut rows: Vec<Vec<Entry>> = Vec::new();
     if chart.series.len() < 2 {
-        return Ok(());
+        return rows;
     }
-    c.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font(("sans-serif", 12))
-        .draw()
-        .map_err(|e| e.to_string())
+    let mut x = 8;
+    for s in &chart.series {
+        let width = 14 + text_width(&s.label) + 14;
+        if rows.is_empty() || (x + width > SIZE.0 as i32 - 8 && x > 8) {
+            rows.push(Vec::new());
+            x = 8;
+        }
+        let colour = if s.faint {
+            s.colour.mix(0.35)
+        } else {
+            s.colour.to_rgba()
+        };
+        rows.last_mut()
+            .expect("a row was pushed")
+            .push((x, colour, s.label.clone()));
+        x += width;
+    }
+    rows
+}
+
+/// The legend below the chart: a swatch of each series' colour and its words.
+fn draw_legend(key: &Area, rows: &[Vec<Entry>]) -> Result<(), String> {
+    for (r, row) in rows.iter().enumerate() {
+        let y = 2 + r as i32 * 17;
+        for (x, colour, label) in row {
+            key.draw(&Rectangle::new(
+                [(*x, y + 2), (*x + 10, y + 12)],
+                colour.filled(),
+            ))
+            .map_err(|e| e.to_string())?;
+            key.draw(&Text::new(
+                label.clone(),
+                (*x + 14, y),
+                ("sans-serif", FONT).into_font().color(&BLACK),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -512,7 +546,7 @@ mod tests {
         for stacked in [false, true] {
             let svg = bars(&chart(vec![vec![3, 0, 12], vec![1, 5, 0]]), stacked);
             assert!(svg.starts_with(
-                "<svg id=\"t\" class=\"chart\" width=\"100%\" viewBox=\"0 0 360 230\""
+                "<svg id=\"t\" class=\"chart\" width=\"100%\" viewBox=\"0 0 360 253\""
             ));
             assert!(svg.contains("<title>A &lt;test&gt;</title>"));
             assert!(!svg.contains(" style=\""));
