@@ -244,11 +244,13 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
     if let Ok(to) = std::env::var("DOORSTEP_SCREENSHOT") {
         let to = std::path::PathBuf::from(to);
         let dir = to.parent().unwrap().to_path_buf();
-        let png = c.screenshot().await.unwrap();
-        std::fs::write(&to, png).unwrap();
+        // Tall enough to hold every chart of the overview.
+        c.set_window_size(1280, 4200).await.unwrap();
+        c.goto(&format!("{base}/")).await.unwrap();
+        std::fs::write(&to, c.screenshot().await.unwrap()).unwrap();
         c.goto(&format!("{base}/checkin")).await.unwrap();
         std::fs::write(dir.join("checkin.png"), c.screenshot().await.unwrap()).unwrap();
-        c.set_window_size(390, 1400).await.unwrap();
+        c.set_window_size(390, 2400).await.unwrap();
         for (page, name) in [
             ("/", "overview-phone.png"),
             ("/checkin", "checkin-phone.png"),
