@@ -1217,6 +1217,65 @@ mod tests {
         }
     }
 
+    /// Visits by day: each visit on its local day (a day starts at local midnight), the
+    /// days before the window, corrections and tombstones left out, an area's alone.
+    #[test]
+    fn visits_by_day_count_each_local_day_of_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(NOW));
+        let d = open(&dir, "station.db", &clock);
+        let g1 = d.ensure_area("武昌区/中南路街道/丽岛社区/第1网格").unwrap();
+        let g2 = d.ensure_area("武昌区/中南路街道/紫阳社区/第1网格").unwrap();
+        let (_, today) = day_bounds(NOW, OFFSET);
+        // (area, ms after today's local midnight, superseding, deleted)
+        let visits = [
+            (&g1, 0, false, false),
+            (&g1, -1, false, false),
+            (&g2, -1, false, false),
+            (&g1, -6 * DAY_MS + 5, false, false),
+            (&g1, -13 * DAY_MS, false, false),
+            (&g2, -20 * DAY_MS, false, false),
+            (&g2, -20 * DAY_MS - 1, false, false),
+            (&g1, -2 * DAY_MS, true, false),
+            (&g1, -2 * DAY_MS, false, true),
+        ];
+        d.read(|c| {
+            for (i, (area, at, superseding, deleted)) in visits.iter().enumerate() {
+                c.execute(
+                    "INSERT INTO visit(id, area_id, finished_at, supersedes, _deleted)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        format!("v{i}"),
+                        area.id,
+                        today + at,
+                        superseding.then_some("v0"),
+                        *deleted as i64
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let by_day =
+            |area: Option<&str>| d.read(|c| visits_by_day(c, area, NOW, OFFSET, 21)).unwrap();
+        let all = by_day(None);
+        assert_eq!(all.first_ms, today - 20 * DAY_MS);
+        assert_eq!(all.first, day_bounds(today - 20 * DAY_MS, OFFSET).0);
+        let mut want = vec![0u64; 21];
+        want[20] = 1;
+        want[19] = 2;
+        want[14] = 1;
+        want[7] = 1;
+        want[0] = 1;
+        assert_eq!(all.counts, want);
+        let mut want = vec![0u64; 21];
+        want[20] = 1;
+        want[19] = 1;
+        want[14] = 1;
+        want[7] = 1;
+        assert_eq!(by_day(Some(&g1.id)).counts, want);
+    }
+
     #[test]
     fn counts_are_rebuilt_when_a_trigger_is_missing() {
         let dir = tempfile::tempdir().unwrap();

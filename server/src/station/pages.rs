@@ -1709,3 +1709,46 @@ pub fn kind_label(l: Lang, k: LedgerKind) -> &'static str {
         LedgerKind::Deliveries => l.t("物资配送台账", "Deliveries"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pale line is the same days a week earlier: on each day the fortnight's point
+    /// carries day `7 + i` of the counts and the pale one day `i`.
+    #[test]
+    fn the_week_before_is_drawn_a_week_behind() {
+        let first_ms = 1_795_420_800_000;
+        let d = stats::Daily {
+            first: stats::day_bounds(first_ms, UTC_OFFSET_MINUTES).0,
+            first_ms,
+            counts: (100..121).collect(),
+        };
+        let svg = visits_chart(Lang::En, &d);
+        let titles: Vec<(String, u64)> = svg
+            .split("data-series=\"")
+            .skip(1)
+            .map(|s| {
+                let series = s.split('"').next().unwrap().to_string();
+                let title = s.split("<title>").nth(1).unwrap().split("</title>").next();
+                let n = title.unwrap().rsplit_once(": ").unwrap().1.parse().unwrap();
+                (series, n)
+            })
+            .collect();
+        let pale: Vec<u64> = titles
+            .iter()
+            .filter(|t| t.0 == "week_before")
+            .map(|t| t.1)
+            .collect();
+        let line: Vec<u64> = titles
+            .iter()
+            .filter(|t| t.0 == "visits")
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(pale, (100..114).collect::<Vec<_>>());
+        assert_eq!(line, (107..121).collect::<Vec<_>>());
+        // The first point is the fortnight's first day.
+        let first = stats::day_bounds(first_ms + 7 * DAY_MS, UTC_OFFSET_MINUTES).0;
+        assert!(svg.contains(&format!("data-key=\"{first}\"")), "{first}");
+    }
+}
