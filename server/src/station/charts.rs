@@ -251,6 +251,7 @@ type Area<'a> = DrawingArea<Counting<'a>, Shift>;
 
 fn draw(
     chart: &Chart,
+    height: u32,
     body: impl FnOnce(&Area, &Rc<RefCell<Marks>>) -> Result<(), String>,
 ) -> String {
     let marks = Rc::new(RefCell::new(Marks::default()));
@@ -263,13 +264,13 @@ fn draw(
     };
     let drawn = {
         let root = Counting {
-            svg: SVGBackend::with_string(&mut buf, (SIZE.0, SIZE.1 + key_height)),
+            svg: SVGBackend::with_string(&mut buf, (SIZE.0, height + key_height)),
             rects: 0,
             circles: 0,
             marks: marks.clone(),
         }
         .into_drawing_area();
-        let (plot, key) = root.split_vertically(SIZE.1);
+        let (plot, key) = root.split_vertically(height);
         root.fill(&WHITE)
             .map_err(|e| e.to_string())
             .and_then(|_| body(&plot, &marks))
@@ -307,7 +308,7 @@ pub fn bars(chart: &Chart, stacked: bool) -> String {
         })
         .max()
         .unwrap_or(0);
-    draw(chart, |root, marks| {
+    draw(chart, SIZE.1, |root, marks| {
         let mut c = frame(root, chart, n, top)?;
         let m = chart.series.len().max(1) as f64;
         for (si, s) in chart.series.iter().enumerate() {
@@ -342,6 +343,97 @@ pub fn bars(chart: &Chart, stacked: bool) -> String {
     })
 }
 
+/// A bar chart lying down: a row per category, named on the left, where names are too
+/// long to stand under upright bars on a phone. The series side by side or stacked.
+pub fn bars_across(chart: &Chart, stacked: bool) -> String {
+    let n = chart.categories.len().max(1);
+    let top = (0..n)
+        .map(|i| {
+            let vals = chart
+                .series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0));
+            if stacked {
+                vals.sum()
+            } else {
+                vals.max().unwrap_or(0)
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    let per_row = if stacked {
+        22
+    } else {
+        10 + 12 * chart.series.len().max(1) as u32
+    };
+    let height = (n as u32 * per_row + 40).max(120);
+    draw(chart, height, |root, marks| {
+        // The first category on top: category i sits at n - 1 - i.
+        let row = |i: usize| (n - 1 - i) as f64;
+        let names = |y: &f64| {
+            let i = y.round();
+            if (y - i).abs() > 1e-6 || i < 0.0 || i as usize >= n {
+                return String::new();
+            }
+            chart
+                .categories
+                .get(n - 1 - i as usize)
+                .map(|c| c.1.clone())
+                .unwrap_or_default()
+        };
+        let longest = chart.categories.iter().map(|c| text_width(&c.1)).max();
+        let mut c = ChartBuilder::on(root)
+            .margin(6)
+            .x_label_area_size(26)
+            .y_label_area_size((longest.unwrap_or(0) as u32 + 12).clamp(30, 170))
+            .build_cartesian_2d(
+                0u64..(top.max(4) as f64 * 1.08).ceil() as u64,
+                -0.5f64..n as f64 - 0.5,
+            )
+            .map_err(|e| e.to_string())?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .x_labels(4)
+            .y_labels(n)
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(220, 220, 220))
+            .label_style(("sans-serif", FONT))
+            .y_label_formatter(&names)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let m = chart.series.len().max(1) as f64;
+        for (si, s) in chart.series.iter().enumerate() {
+            for (ci, &v) in s.values.iter().enumerate() {
+                if v == 0 {
+                    continue;
+                }
+                let (y0, y1, x0) = if stacked {
+                    let before: u64 = chart.series[..si]
+                        .iter()
+                        .map(|o| o.values.get(ci).copied().unwrap_or(0))
+                        .sum();
+                    (row(ci) + 0.35, row(ci) - 0.35, before)
+                } else {
+                    let h = 0.8 / m;
+                    let y0 = row(ci) + 0.4 - h * si as f64;
+                    (y0, y0 - h, 0)
+                };
+                marks.borrow_mut().pending = Some(Mark {
+                    key: chart.categories[ci].0.clone(),
+                    series: s.key.clone(),
+                    title: title(chart, ci, s, v),
+                });
+                c.draw_series(std::iter::once(Rectangle::new(
+                    [(x0, y0), (x0 + v, y1)],
+                    s.colour.filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// A line chart with a point per category; faint series are drawn first, pale.
 pub fn lines(chart: &Chart) -> String {
     let n = chart.categories.len().max(1);
@@ -351,7 +443,7 @@ pub fn lines(chart: &Chart) -> String {
         .flat_map(|s| s.values.iter().copied())
         .max()
         .unwrap_or(0);
-    draw(chart, |root, marks| {
+    draw(chart, SIZE.1, |root, marks| {
         let mut c = frame(root, chart, n, top)?;
         let mut order: Vec<&Series> = chart.series.iter().collect();
         order.sort_by_key(|s| !s.faint);
@@ -543,11 +635,18 @@ mod tests {
 
     #[test]
     fn every_bar_carries_its_number_and_zero_bars_are_left_out() {
-        for stacked in [false, true] {
-            let svg = bars(&chart(vec![vec![3, 0, 12], vec![1, 5, 0]]), stacked);
-            assert!(svg.starts_with(
-                "<svg id=\"t\" class=\"chart\" width=\"100%\" viewBox=\"0 0 360 253\""
-            ));
+        let upright: fn(&Chart, bool) -> String = bars;
+        let across: fn(&Chart, bool) -> String = bars_across;
+        for (draw, stacked) in [
+            (upright, false),
+            (upright, true),
+            (across, false),
+            (across, true),
+        ] {
+            let svg = draw(&chart(vec![vec![3, 0, 12], vec![1, 5, 0]]), stacked);
+            assert!(
+                svg.starts_with("<svg id=\"t\" class=\"chart\" width=\"100%\" viewBox=\"0 0 360 ")
+            );
             assert!(svg.contains("<title>A &lt;test&gt;</title>"));
             assert!(!svg.contains(" style=\""));
             let m = marks(&svg);

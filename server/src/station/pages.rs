@@ -509,7 +509,7 @@ fn needs_chart(l: Lang, needs: &[stats::NeedCount]) -> String {
             urgencies.push((n.urgency.as_str(), 2 + urgencies.len() % 3));
         }
     }
-    charts::bars(
+    charts::bars_across(
         &Chart {
             id: "chart-needs",
             title: l.t(
@@ -803,7 +803,7 @@ fn outcomes_chart(l: Lang, outcomes: &[stats::CodeCount]) -> String {
     if outcomes.is_empty() {
         return String::new();
     }
-    charts::bars(
+    charts::bars_across(
         &Chart {
             id: "chart-outcomes",
             title: l.t("今日扫码结果", "Scan outcomes today"),
@@ -826,7 +826,7 @@ fn outcomes_chart(l: Lang, outcomes: &[stats::CodeCount]) -> String {
 
 /// Packages by their state now.
 fn packages_chart(l: Lang, states: &[stats::CodeCount]) -> String {
-    charts::bars(
+    charts::bars_across(
         &Chart {
             id: "chart-packages",
             title: l.t("物资包状态", "Packages by state"),
