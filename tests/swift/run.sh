@@ -92,6 +92,7 @@ status=0
 chroot "$root" /usr/bin/env -i \
   PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TMPDIR=/tmp \
   DOORSTEP_TEST_SERVER="$DOORSTEP_TEST_SERVER" DOORSTEP_TEST_CODES="${DOORSTEP_TEST_CODES:-}" \
+  DOORSTEP_TEST_ADMIN="${DOORSTEP_TEST_ADMIN:-}" \
   LD_LIBRARY_PATH="$repo/target/bindings" DOORSTEP_FFI_LIB_DIR="$repo/target/bindings" \
   swift test --package-path "$repo/ios" --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 
