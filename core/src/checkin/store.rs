@@ -44,6 +44,20 @@ pub fn current_signing_key(conn: &Connection) -> Result<Option<[u8; 32]>> {
     Ok(secret.and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok()))
 }
 
+/// Every secret key this device holds: (key id, secret).
+pub fn signing_secrets(conn: &Connection) -> Result<Vec<(String, [u8; 32])>> {
+    let mut stmt = conn.prepare_cached("SELECT key_id, secret FROM signing_key ORDER BY key_id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, s)| <[u8; 32]>::try_from(s.as_slice()).ok().map(|s| (id, s)))
+        .collect())
+}
+
 /// Forgets a secret key: a retired key must never sign again.
 pub fn delete_signing_key(conn: &Connection, key_id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM signing_key WHERE key_id = ?1")?
