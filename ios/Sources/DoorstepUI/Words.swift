@@ -1,4 +1,4 @@
-#if canImport(SwiftUI)
+#if canImport(SwiftUI) && canImport(UIKit)
 import DoorstepFeatures
 import DoorstepKit
 import Foundation

@@ -84,7 +84,7 @@ final class RunnerTests: FeatureTestCase {
         let vm = try await package(rice.0)
         vm.send(.chooseMode(.deliver))
         vm.send(.chooseProof(.pin))
-        XCTAssertFalse(vm.canConfirm, "no PIN typed yet")
+        XCTAssertFalse(vm.state.canConfirm, "no PIN typed yet")
         let wrong = rice.2 == "000000" ? "111111" : "000000"
         for left in (0..<5).reversed() {
             vm.send(.pinChanged(wrong))
@@ -130,7 +130,7 @@ final class RunnerTests: FeatureTestCase {
         vm.send(.chooseMode(.deliver))
         vm.send(.chooseProof(.signature))
         vm.send(.canvasSized(width: 320, height: 160))
-        XCTAssertFalse(vm.canConfirm, "nothing drawn yet")
+        XCTAssertFalse(vm.state.canConfirm, "nothing drawn yet")
         vm.send(.strokeDrawn([StrokePoint(x: 20, y: 80), StrokePoint(x: 80, y: 40), StrokePoint(x: 140, y: 120)]))
         vm.send(.strokeDrawn([StrokePoint(x: 160, y: 60), StrokePoint(x: 300, y: 70)]))
         XCTAssertEqual(vm.state.strokes.count, 2)

@@ -45,6 +45,29 @@ public struct PackageState: Equatable {
         default: return []
         }
     }
+
+    /// The proof as typed, drawn, scanned or photographed; nil while it is incomplete.
+    var proofInput: ProofInput? {
+        switch proof {
+        case .pin: return pin.trimmedOrNil.map(ProofInput.pin)
+        case .pass: return passText.map(ProofInput.pass)
+        case .signature:
+            guard !strokes.isEmpty, canvasWidth > 0, canvasHeight > 0 else { return nil }
+            return .signature(width: canvasWidth, height: canvasHeight, strokes: strokes)
+        case .photo: return photo.map(ProofInput.photo)
+        case .none: return noProofReason.trimmedOrNil.map { ProofInput.none(reason: $0) }
+        }
+    }
+
+    /// Whether `confirm` has what its move needs.
+    public var canConfirm: Bool {
+        guard let mode, !busy else { return false }
+        switch mode {
+        case .deliver: return proofInput != nil
+        case .deliverPart: return proofInput != nil && partial.contains { $0.quantity > 0 }
+        case .fail, .returnToStation: return true
+        }
+    }
 }
 
 public enum PackageAction {
@@ -121,28 +144,6 @@ public final class PackageViewModel: ViewModel {
         }
     }
 
-    private var proofInput: ProofInput? {
-        switch state.proof {
-        case .pin: return state.pin.trimmedOrNil.map(ProofInput.pin)
-        case .pass: return state.passText.map(ProofInput.pass)
-        case .signature:
-            guard !state.strokes.isEmpty, state.canvasWidth > 0, state.canvasHeight > 0 else { return nil }
-            return .signature(width: state.canvasWidth, height: state.canvasHeight, strokes: state.strokes)
-        case .photo: return state.photo.map(ProofInput.photo)
-        case .none: return state.noProofReason.trimmedOrNil.map { ProofInput.none(reason: $0) }
-        }
-    }
-
-    /// Whether `confirm` has what its move needs.
-    public var canConfirm: Bool {
-        guard let mode = state.mode, !state.busy else { return false }
-        switch mode {
-        case .deliver: return proofInput != nil
-        case .deliverPart: return proofInput != nil && state.partial.contains { $0.quantity > 0 }
-        case .fail, .returnToStation: return true
-        }
-    }
-
     @discardableResult
     public func send(_ action: PackageAction) -> Task<Void, Never> {
         switch action {
@@ -178,9 +179,9 @@ public final class PackageViewModel: ViewModel {
             let line = state.partial[i]
             state.partial[i] = ItemLine(item: line.item, name: line.name, dose: line.dose, quantity: min(max(0, q), planned.quantity))
         case .confirm:
-            guard canConfirm, let mode = state.mode, let p = state.package else { break }
+            guard state.canConfirm, let mode = state.mode, let p = state.package else { break }
             let note = state.note.trimmedOrNil
-            let proof = proofInput
+            let proof = state.proofInput
             let partial = state.partial.filter { $0.quantity > 0 }
             let failReason = state.failReason
             state.busy = true
