@@ -13,19 +13,27 @@
 //   Sources/DoorstepCoreFFI/{doorstep_ffiFFI.h, doorstep_coreFFI.h, module.modulemap}
 //   Sources/DoorstepCore/{DoorstepCore.swift, DoorstepModel.swift}
 // from target/bindings/swift, and links against libdoorstep_ffi.so in DOORSTEP_FFI_LIB_DIR
-// (default: ../target/bindings). scripts/package-ios.sh makes the XCFramework and the
-// binaryTarget package for Apple platforms.
+// (default: ../target/bindings). On a Mac, scripts/package-ios.sh builds the static
+// libraries into Frameworks/DoorstepCoreFFI.xcframework (headers and module map inside),
+// which takes the place of the C module there.
 import PackageDescription
 
 let ffiLibDir = Context.environment["DOORSTEP_FFI_LIB_DIR"]
     ?? (Context.packageDirectory + "/../target/bindings")
 
 #if os(Linux)
+let ffi: Target = .systemLibrary(name: "DoorstepCoreFFI", path: "Sources/DoorstepCoreFFI")
+let coreLinking: [LinkerSetting] = [
+    .linkedLibrary("doorstep_ffi"),
+    .unsafeFlags(["-L", ffiLibDir, "-Xlinker", "-rpath", "-Xlinker", ffiLibDir]),
+]
 // The string catalogs are compiled by Xcode's tools, which Linux lacks; the Linux suite
 // reads them as JSON instead (StringsTests).
 let uiResources: [Resource] = []
 let uiExclude = ["Resources"]
 #else
+let ffi: Target = .binaryTarget(name: "DoorstepCoreFFI", path: "Frameworks/DoorstepCoreFFI.xcframework")
+let coreLinking: [LinkerSetting] = []
 let uiResources: [Resource] = [.process("Resources")]
 let uiExclude: [String] = []
 #endif
@@ -41,16 +49,13 @@ let package = Package(
         .library(name: "DoorstepUI", targets: ["DoorstepUI"]),
     ],
     targets: [
-        // C declarations of the cdylib's scaffolding functions (headers + module map from uniffi).
-        .systemLibrary(name: "DoorstepCoreFFI", path: "Sources/DoorstepCoreFFI"),
+        // C declarations of the library's scaffolding functions (headers + module map from uniffi).
+        ffi,
         .target(
             name: "DoorstepCore",
             dependencies: ["DoorstepCoreFFI"],
             path: "Sources/DoorstepCore",
-            linkerSettings: [
-                .linkedLibrary("doorstep_ffi"),
-                .unsafeFlags(["-L", ffiLibDir, "-Xlinker", "-rpath", "-Xlinker", ffiLibDir]),
-            ]
+            linkerSettings: coreLinking
         ),
         .target(name: "DoorstepKit", dependencies: ["DoorstepCore"]),
         // Debian's libswiftObservation.so leaves one runtime symbol undefined; this supplies

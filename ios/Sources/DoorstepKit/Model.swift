@@ -30,7 +30,7 @@ public struct Enrolment: Hashable, Sendable {
 }
 
 /// Where a running sync is.
-public enum SyncStage: String, Sendable {
+public enum SyncStage: String, Sendable, CaseIterable {
     case pull, push, blobs, done
 }
 
@@ -123,7 +123,7 @@ public enum VisitOutcome: String, Sendable, CaseIterable {
 }
 
 /// Which part of the due list an entry is in, most pressing first.
-public enum DueTier: String, Sendable {
+public enum DueTier: String, Sendable, CaseIterable {
     case life, vulnerable, overdue, neverVisited
 }
 
@@ -302,7 +302,7 @@ public struct ShownQuestion: Equatable, Sendable, Identifiable {
     public var id: String { question.id }
 }
 
-public enum AnswerProblem: String, Sendable {
+public enum AnswerProblem: String, Sendable, CaseIterable {
     case missing, wrongType, outOfRange, tooLong, unknownOption, malformed, hidden, unknownQuestion
 }
 
@@ -386,11 +386,11 @@ public enum ScanOutcome: Equatable, Sendable {
     }
 }
 
-public enum TubeStatus: String, Sendable {
+public enum TubeStatus: String, Sendable, CaseIterable {
     case open, sealed
 }
 
-public enum TubeResult: String, Sendable {
+public enum TubeResult: String, Sendable, CaseIterable {
     case pending, negative, positive
 }
 
@@ -452,7 +452,7 @@ public struct ItemLine: Equatable, Sendable {
     }
 }
 
-public enum PackageStatus: String, Sendable {
+public enum PackageStatus: String, Sendable, CaseIterable {
     case requested, packed, outForDelivery, delivered, partlyDelivered, failed, returned
 }
 

@@ -45,8 +45,7 @@ struct TubesView: View {
                     HStack {
                         VStack(alignment: .leading) {
                             Text(t.code).font(.headline)
-                            Text(tr("tubes.row", t.members, t.capacity, tr("tubeStatus.\(t.status.rawValue)"),
-                                    tr("tubeResult.\(t.result.rawValue)")))
+                            Text(tr("tubes.row", t.members, t.capacity, t.status.words, t.result.words))
                                 .font(.caption)
                         }
                         Spacer()

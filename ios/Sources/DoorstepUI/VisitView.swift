@@ -101,7 +101,7 @@ private struct QuestionSection: View {
             if let refused {
                 FailureText(failure: refused)
             } else if let issue {
-                Text(tr("problem.\(issue.problem.rawValue)")).foregroundStyle(.red)
+                Text(issue.problem.words).foregroundStyle(.red)
             }
         }
     }

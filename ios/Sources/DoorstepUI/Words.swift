@@ -46,7 +46,7 @@ extension Sex {
 }
 
 extension NeedCategory {
-    var words: String { tr("need.\(rawValue)") }
+    var words: String { tr("category.\(rawValue)") }
 }
 
 extension Urgency {
@@ -81,7 +81,8 @@ extension DueReason {
             guard let runsOut else { return base }
             return base + " · " + tr("reason.runsOut", when(runsOut))
         case .openNeeds(let count, let top): return tr("reason.openNeeds", count, top.words)
-        case .neverVisited(let attempts): return tr("reason.neverVisited", attempts)
+        case .neverVisited(let attempts):
+            return attempts == 0 ? tr("reason.neverVisitedYet") : tr("reason.neverVisited", attempts)
         case .visitOverdue(let ms): return tr("reason.visitOverdue", Int(ms / 86_400_000))
         case .followUpOverdue(let ms): return tr("reason.followUpOverdue", Int(ms / 86_400_000))
         }
@@ -93,7 +94,19 @@ extension SyncStage {
 }
 
 extension PackageStatus {
-    var words: String { tr("package.\(rawValue)") }
+    var words: String { tr("packageStatus.\(rawValue)") }
+}
+
+extension TubeStatus {
+    var words: String { tr("tubeStatus.\(rawValue)") }
+}
+
+extension TubeResult {
+    var words: String { tr("tubeResult.\(rawValue)") }
+}
+
+extension AnswerProblem {
+    var words: String { tr("problem.\(rawValue)") }
 }
 
 extension FailReason {
