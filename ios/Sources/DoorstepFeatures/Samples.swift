@@ -54,7 +54,7 @@ extension MarshalState {
         let flags = PriorityFlags(elderly: true, disability: false, pregnancy: false, child: false)
         return MarshalState(
             site: "丽岛社区广场", lane: "2", prefix: "B", ready: true,
-            today: SiteDay(day: "2022-04-12", scans: 214, admitted: 209),
+            today: Sample.siteDay,
             card: ScanCard(id: 3, outcome: .priority(queueNo: "B-215", lane: "2", flags: flags), atMs: Sample.now),
             recent: [
                 ScanCard(id: 2, outcome: .revoked, atMs: Sample.now - 20_000),
@@ -68,7 +68,7 @@ extension TubesState {
     public static var sample: TubesState {
         TubesState(
             site: "丽岛社区广场", lane: "2", tubes: Sample.tubes, current: Sample.tube, code: "", capacity: 10,
-            lastScan: TubeScanResult(outcome: .admitted(queueNo: "B-215", lane: "2"), added: true, tube: Sample.tube),
+            lastScan: Sample.tubeScan,
             recallOf: nil, recall: [], busy: false, failure: nil)
     }
 }

@@ -103,6 +103,12 @@ public enum Sample {
             openedAtMs: now - 2 * day, sealedAtMs: now - 2 * day + 1_200_000)]
     }
 
+    public static var siteDay: SiteDay { SiteDay(day: "2022-04-12", scans: 214, admitted: 209) }
+
+    public static var tubeScan: TubeScanResult {
+        TubeScanResult(outcome: .admitted(queueNo: "B-215", lane: "2"), added: true, tube: tube)
+    }
+
     public static var recall: [RecallEntry] {
         [RecallEntry(name: "孙桂英", address: "丽岛花园6栋 301", phone: "027-8765 4321", sampledAtMs: now - 2 * day, queueNo: "A-017")]
     }

@@ -63,14 +63,14 @@ final class StringsTests: FeatureTestCase {
             keys.insert("scan.\(code).detail")
         }
         // Item lines name the core's catalogue items and their units.
-        let catalogue = try seed { try $0.itemCatalogue() }
+        let catalogue = try seed { $0.itemCatalogue() }
         XCTAssertFalse(catalogue.isEmpty)
         add("item", catalogue.map(\.code))
         add("unit", catalogue.map(\.code))
         return keys
     }
 
-    func testEveryKeyHasWordsInBothLanguagesWithTheSameArguments() throws {
+    func testEveryKeyHasWordsInBothLanguagesWithTheSameArguments() async throws {
         let catalog = try Catalog.load()
         let literal = try Self.literalKeys()
         XCTAssertGreaterThan(literal.count, 100, "the views' keys were found")
