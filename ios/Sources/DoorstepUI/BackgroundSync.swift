@@ -13,7 +13,7 @@ public enum BackgroundSync {
     /// Registers the handler; call once, before the app finishes launching. `services`
     /// opens the store, or gives the one already open.
     public static func register(services: @escaping @Sendable () async throws -> DoorstepServices) {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
+        _ = BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             guard let task = task as? BGAppRefreshTask else { return }
             schedule()
             let run = Task {

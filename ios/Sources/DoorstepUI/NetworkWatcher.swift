@@ -13,11 +13,11 @@ struct NetworkWatcher: View {
             .onAppear {
                 guard monitor == nil else { return }
                 let m = NWPathMonitor()
-                var wasOnline: Bool?
+                let last = LastPath()
                 m.pathUpdateHandler = { path in
                     let online = path.status == .satisfied
-                    defer { wasOnline = online }
-                    guard online, wasOnline == false else { return }
+                    defer { last.online = online }
+                    guard online, last.online == false else { return }
                     Task { @MainActor in returned() }
                 }
                 m.start(queue: DispatchQueue(label: "org.doorstep.network"))
@@ -28,5 +28,10 @@ struct NetworkWatcher: View {
                 monitor = nil
             }
     }
+}
+
+/// The last path's state; only the monitor's serial queue touches it.
+private final class LastPath: @unchecked Sendable {
+    var online: Bool?
 }
 #endif

@@ -89,7 +89,7 @@ private struct QuestionSection: View {
                 TextField("", text: bind(now) { send(.typed(questionId: id, text: $0)) }, axis: .vertical)
                     .frame(minHeight: minTouch)
                 Text(tr("visit.textLimit", now.count, maxLength)).font(.caption)
-                    .foregroundStyle(now.count > maxLength ? .red : .secondary)
+                    .foregroundStyle(now.count > maxLength ? Color.red : Color.secondary)
             case .date:
                 let stored: String = { if case .date(let v)? = shown.answer { return v } else { return "" } }()
                 TextField(tr("visit.dateHint"), text: bind(typed ?? stored) { send(.typed(questionId: id, text: $0)) })
@@ -143,12 +143,13 @@ struct Chips: View {
     }
 
     @ViewBuilder private var buttons: some View {
-        ForEach(options, id: \.0) { id, text in
-            Button(text) { pick(id) }
+        ForEach(options.indices, id: \.self) { i in
+            let option = options[i]
+            Button(option.1) { pick(option.0) }
                 .buttonStyle(.bordered)
-                .tint(chosen.contains(id) ? .green : .gray)
+                .tint(chosen.contains(option.0) ? .green : .gray)
                 .frame(minHeight: minTouch)
-                .accessibilityAddTraits(chosen.contains(id) ? .isSelected : [])
+                .accessibilityAddTraits(chosen.contains(option.0) ? .isSelected : [])
         }
     }
 }
