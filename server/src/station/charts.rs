@@ -211,15 +211,17 @@ fn finish(svg: String, chart: &Chart, marks: Marks) -> String {
                 .and_then(|(_, v)| v.split('"').next())
                 .unwrap_or("0 0 360 230");
             out.push_str(&format!(
-                "<svg id=\"{}\" class=\"chart\" width=\"100%\" viewBox=\"{view}\" role=\"img\" \
+                "<svg id=\"{}\" class=\"chart\" width=\"100%\" viewBox=\"{view}\" role=\"group\" \
                  aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
                 esc(chart.id),
                 t = esc(chart.title)
             ));
         } else if let Some((m, name)) = mark {
             let open = tag.trim_end_matches('>').trim_end_matches('/');
+            // The root is a group, not one image, so that each mark is read on its own,
+            // named by its title.
             out.push_str(&format!(
-                "{open} data-key=\"{}\" data-series=\"{}\"><title>{}</title></{name}>",
+                "{open} role=\"img\" data-key=\"{}\" data-series=\"{}\"><title>{}</title></{name}>",
                 esc(&m.key),
                 esc(&m.series),
                 esc(&m.title)
