@@ -92,6 +92,43 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A second connection to a store `open` has just opened, for reads only: the store's
+/// reads use it so that they never wait behind a write on the first (WAL lets it see the
+/// last commit meanwhile). `query_only` refuses any write on it.
+pub fn open_reader(path: &Path, key: &[u8]) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    set_key(&conn, key)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(128);
+    set_cache_mib(&conn, CACHE_MIB)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// Opens (or creates) a small side file next to the store, `<store>-<suffix>`, encrypted
+/// with the store's key, for what must outlive a crash while the store's writer is busy.
+pub fn open_side(path: &Path, suffix: &str, key: &[u8]) -> Result<Connection> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!("-{suffix}"));
+    let side = PathBuf::from(name);
+    let conn = Connection::open_with_flags(
+        &side,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(&side, e))?;
+    set_key(&conn, key)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(conn)
+}
+
 /// Opens an existing store file with `key` only to read it: nothing is migrated or
 /// written, so a copy (a backup) can be read where it lies, even on read-only media.
 /// Fails as `open` does: `WrongKey`, `NotADatabase`, `Corrupt`, `TooNew`.

@@ -219,7 +219,7 @@ impl Doorstep {
         self.pull_all(&http, &opts, &mut report, &tell).await?;
         self.sync_blobs(&http, &opts, &mut report, &tell).await?;
         report.pending = self.pending_op_count()?;
-        self.read(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
+        self.with_writer(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
         tell(SyncStage::Done, report.accepted + report.applied, 0);
         Ok(report)
     }
@@ -286,7 +286,7 @@ impl Doorstep {
     /// rejected ones keep their reason, deferred ones stay pending. Returns (accepted,
     /// rejected). One step of `sync`, public so tests can drive sync without HTTP.
     pub fn record_push_results(&self, results: &[protocol::OpResult]) -> Result<(u64, u64)> {
-        self.read(|c| {
+        self.with_writer(|c| {
             let tx = c.unchecked_transaction()?;
             let counts = store::record_results(&tx, results)?;
             tx.commit()?;
@@ -306,7 +306,7 @@ impl Doorstep {
         let mut watch = ConflictWatch::default();
         let mut applied = 0;
         for op in ops {
-            if log::apply_watching(&tx, SCHEMA, op, &st.device, Some(&mut watch))? == Applied::New {
+            if log::apply_watching(&tx, SCHEMA, op, &self.device, Some(&mut watch))? == Applied::New {
                 applied += 1;
             }
             hlc = hlc.observe(op.hlc);
@@ -318,11 +318,9 @@ impl Doorstep {
         crate::store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
         st.hlc = hlc;
-        let touched: Vec<(&'static str, String)> = ops
-            .iter()
-            .filter_map(|o| SCHEMA.get(&o.entity).map(|d| (d.name, o.entity_id.clone())))
-            .collect();
-        st.refresh_search(&touched);
+        let _ = self.store_parked(st);
+        drop(guard);
+        self.note_ops(ops);
         Ok((applied, conflicts))
     }
 
@@ -333,7 +331,7 @@ impl Doorstep {
 
     /// Queues a rejected op again (say, after the device's areas were widened).
     pub fn retry_rejected(&self, op_id: &str) -> Result<()> {
-        if self.read(|c| store::retry_rejected(c, op_id))? {
+        if self.with_writer(|c| store::retry_rejected(c, op_id))? {
             Ok(())
         } else {
             Err(Error::not_found("rejected op", op_id))
@@ -347,7 +345,7 @@ impl Doorstep {
 
     /// Marks a conflict reviewed; it stays in the list of all conflicts.
     pub fn mark_conflict_reviewed(&self, id: i64) -> Result<()> {
-        if self.read(|c| store::mark_reviewed(c, id))? {
+        if self.with_writer(|c| store::mark_reviewed(c, id))? {
             Ok(())
         } else {
             Err(Error::not_found("conflict", id.to_string()))
