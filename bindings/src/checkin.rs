@@ -173,6 +173,12 @@ impl Doorstep {
         call(|| self.core().tube(&tube_id))
     }
 
+    /// A site's tubes, open ones first, then the most recently opened; at most `limit`.
+    /// A read.
+    pub fn tubes(&self, site: String, limit: u32) -> Result<Vec<Tube>> {
+        call(|| self.core().tubes(&site, limit))
+    }
+
     /// Who to recall from a positive tube, with their households. A read.
     pub fn tube_recall(&self, tube_id: String) -> Result<Vec<Recall>> {
         call(|| self.core().tube_recall(&tube_id))

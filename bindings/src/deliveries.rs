@@ -75,6 +75,12 @@ impl Doorstep {
         call(|| self.core().handoff(&package_id, &input))
     }
 
+    /// Wrong PIN tries the request's delivery PIN still takes before it is locked (0:
+    /// locked, another proof is needed). A read.
+    pub fn pin_tries_left(&self, request_id: String) -> Result<u32> {
+        call(|| self.core().pin_tries_left(&request_id))
+    }
+
     /// A package's handoffs in order. A read.
     pub fn handoffs(&self, package_id: String) -> Result<Vec<Handoff>> {
         call(|| self.core().handoffs(&package_id))

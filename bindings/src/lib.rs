@@ -137,6 +137,8 @@ impl Doorstep {
     /// upgraded.
     #[uniffi::constructor]
     pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Doorstep>> {
+        // The key is wiped from this copy once the store has it.
+        let key = zeroize::Zeroizing::new(key);
         let inner = call(|| core::Doorstep::open(&path, &key))?;
         Ok(Arc::new(Doorstep {
             inner: Arc::new(inner),

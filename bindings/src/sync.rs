@@ -95,6 +95,11 @@ impl Doorstep {
         call(|| self.core().enrolment())
     }
 
+    /// When the last whole sync ended (ms since epoch), if one did. A read.
+    pub fn last_sync_at(&self) -> Result<Option<i64>> {
+        call(|| self.core().last_sync_at())
+    }
+
     /// Changes the server refused, oldest first. A read.
     pub fn rejected_ops(&self) -> Result<Vec<RejectedOp>> {
         call(|| self.core().rejected_ops())

@@ -104,11 +104,7 @@ impl Doorstep {
         // Without the thread (none can start), SQLite's own checkpoints stay on.
         let checkpointer = store::Checkpointer::start(&path, key, &mut conn).ok();
         let d = Doorstep {
-            state: Mutex::new(State {
-                conn,
-                hlc,
-                user,
-            }),
+            state: Mutex::new(State { conn, hlc, user }),
             sequences: Mutex::new(log::Sequences::new()),
             parking,
             reader: Mutex::new(reader),
@@ -321,9 +317,9 @@ impl Doorstep {
 
     /// Notes what a commit changed, for the next search to bring the index up to date.
     fn note_touched(&self, touched: &[(&'static str, String)]) {
-        let relevant = touched.iter().filter(|(e, _)| {
-            [RESIDENT.name, HOUSEHOLD.name, AREA.name, BUILDING.name].contains(e)
-        });
+        let relevant = touched
+            .iter()
+            .filter(|(e, _)| [RESIDENT.name, HOUSEHOLD.name, AREA.name, BUILDING.name].contains(e));
         let mut stale = self.stale.lock().unwrap_or_else(|e| e.into_inner());
         if stale.rebuild {
             return;

@@ -42,9 +42,7 @@ fn station(path: &std::path::Path) -> (Doorstep, String) {
 
 fn queue_no(o: &ScanOutcome) -> &str {
     match o {
-        ScanOutcome::Admitted { queue_no, .. } | ScanOutcome::Priority { queue_no, .. } => {
-            queue_no
-        }
+        ScanOutcome::Admitted { queue_no, .. } | ScanOutcome::Priority { queue_no, .. } => queue_no,
         other => panic!("expected an admission, got {other:?}"),
     }
 }
@@ -76,7 +74,7 @@ fn a_search_and_a_scan_answer_while_100k_residents_are_imported() {
         let d = d.clone();
         std::thread::spawn(move || d.import_csv(csv.as_bytes()))
     };
-    while !d.writing() {
+    while !d.writing() && !import.is_finished() {
         std::thread::yield_now();
     }
     let hits = search(&d, "欧阳");
@@ -88,7 +86,10 @@ fn a_search_and_a_scan_answer_while_100k_residents_are_imported() {
     );
     assert_eq!(hits, ["欧阳秀英"]);
     assert_eq!(queue_no(&outcome), "A-001");
-    assert!(parked.is_empty(), "the scan waits in the side file meanwhile");
+    assert!(
+        parked.is_empty(),
+        "the scan waits in the side file meanwhile"
+    );
 
     let report = import.join().unwrap().unwrap();
     assert_eq!(report.residents_added, 100_000);
@@ -154,7 +155,11 @@ fn scans_parked_behind_a_write_keep_the_queue_rules_and_are_stored_after_it() {
     );
     let junk = d.scan("not a pass", site, "1").unwrap();
     assert!(matches!(junk, ScanOutcome::Unreadable { .. }));
-    assert_eq!(d.check_ins(site, &day).unwrap().len(), 1, "only the first is stored");
+    assert_eq!(
+        d.check_ins(site, &day).unwrap().len(),
+        1,
+        "only the first is stored"
+    );
 
     go.send(true).unwrap();
     holder.join().unwrap();

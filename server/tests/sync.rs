@@ -91,7 +91,12 @@ async fn two_phones_in_one_grid_converge(b: Backend) {
     assert_eq!(ea.areas, vec![GRID1.to_string()]);
     let hh = household(&a, GRID1, "1-101");
     let r = resident(&a, &hh, "张秀英", Some("lives alone"));
+    assert_eq!(a.last_sync_at().unwrap(), None);
     let report = a.sync_with(quick(), None).await.unwrap();
+    assert!(
+        a.last_sync_at().unwrap().is_some(),
+        "a whole sync is remembered"
+    );
     assert_eq!(report.rejected, 0);
     assert_eq!(report.pending, 0);
     assert!(
@@ -444,6 +449,7 @@ async fn concurrent_writers_never_make_a_pull_skip(b: Backend) {
                 &doorstep_server::sync::enrol::hash(&code.replace('-', "")),
                 &format!("dev{i}"),
                 &format!("tok{i}"),
+                None,
                 env.clock_now(),
             )
             .await
@@ -519,12 +525,10 @@ async fn two_nodes_on_one_database_serve_the_same_data(b: Backend) {
     let env = Env::start(b).await;
     // A second node over the same database, with its own connections.
     let store2 = open_like_cli(&env.dir, &env.database).await;
-    let (addr2, _node2) = doorstep_server::spawn_local(AppState {
-        store: store2,
-        clock: env.clock.clone(),
-    })
-    .await
-    .unwrap();
+    let (addr2, _node2) =
+        doorstep_server::spawn_local(AppState::with_clock(store2, env.clock.clone()))
+            .await
+            .unwrap();
     let node2 = format!("http://{addr2}");
     let (a, _) = env.phone("wang", SW, &[GRID1]).await;
     let phone_b = env.new_phone();

@@ -149,7 +149,7 @@ pub const MAX_TUBE_CAPACITY: u32 = 20;
 /// Default day boundary: China Standard Time, UTC+8.
 pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 480;
 /// Longest validity of one pass.
-pub const MAX_VALIDITY_MS: i64 = 366 * 86_400_000;
+pub const MAX_VALIDITY_MS: i64 = pass::MAX_VALIDITY_S as i64 * 1000;
 /// Most passes one printed sheet issues.
 pub const MAX_SHEET_PASSES: usize = 5_000;
 

@@ -57,7 +57,8 @@ impl Parking {
         )?;
         let scans = {
             let mut stmt = file.prepare("SELECT check_in_id, fields FROM parked_scan")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             let mut scans = Vec::new();
             for row in rows {
                 let (check_in_id, fields) = row?;

@@ -60,6 +60,15 @@ impl Doorstep {
         self.write(|w| handoff(w, package_id, input))?
     }
 
+    /// Wrong PIN tries a request's delivery PIN still takes before it is locked (0: locked;
+    /// another proof is needed). A runner's screen shows it after a wrong PIN.
+    pub fn pin_tries_left(&self, request_id: &str) -> Result<u32> {
+        self.read(|c| {
+            store::request_or_404(c, request_id)?;
+            Ok(MAX_PIN_FAILURES.saturating_sub(store::pin_failures(c, request_id)?))
+        })
+    }
+
     /// A package's handoffs in order.
     pub fn handoffs(&self, package_id: &str) -> Result<Vec<Handoff>> {
         self.read(|c| {

@@ -557,6 +557,8 @@ fn wrong_pins_are_refused_counted_and_locked() {
     } else {
         "000000"
     };
+    let request_id = req.request.id.clone();
+    assert_eq!(f.d.pin_tries_left(&request_id).unwrap(), MAX_PIN_FAILURES);
     for left in (0..MAX_PIN_FAILURES).rev() {
         let err = f
             .deliver(
@@ -570,7 +572,12 @@ fn wrong_pins_are_refused_counted_and_locked() {
             matches!(err, Error::ProofRefused(ref m) if m.contains(&format!("{left} tries left"))),
             "{err}"
         );
+        assert_eq!(f.d.pin_tries_left(&request_id).unwrap(), left);
     }
+    assert!(matches!(
+        f.d.pin_tries_left("no-such-request"),
+        Err(Error::NotFound { .. })
+    ));
     // Locked: even the right PIN is refused now, and no handoff was recorded.
     let err = f.deliver(&p.id, Proof::Pin { pin: req.pin }).unwrap_err();
     assert!(
@@ -585,6 +592,7 @@ fn wrong_pins_are_refused_counted_and_locked() {
     // The tries survive a restart.
     drop(f.d);
     let d = Doorstep::open_with_clock(f.dir.path().join("d.db"), &KEY, f.clock.clone()).unwrap();
+    assert_eq!(d.pin_tries_left(&request_id).unwrap(), 0);
     let err = d
         .handoff(
             &p.id,

@@ -34,7 +34,7 @@ final class SyncTests: DoorstepTestCase {
             throw XCTSkip("no server")
         }
         let codes = (env["DOORSTEP_TEST_CODES"] ?? "").split(separator: ",").map(String.init)
-        XCTAssertEqual(codes.count, 4, "DOORSTEP_TEST_CODES holds four codes")
+        XCTAssertGreaterThanOrEqual(codes.count, 4, "DOORSTEP_TEST_CODES holds at least four codes")
         return (server, codes)
     }
 

@@ -1,0 +1,145 @@
+package org.doorstep.desktop
+
+import androidx.compose.foundation.lazy.LazyListState
+import androidx.compose.runtime.collectAsState
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.ImageComposeScene
+import androidx.compose.ui.unit.Density
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.runBlocking
+import org.doorstep.app.Language
+import org.doorstep.app.duelist.DueListPresenter
+import org.doorstep.app.duelist.DueListView
+import org.doorstep.app.visit.VisitEvents
+import org.doorstep.app.visit.VisitPresenter
+import org.doorstep.app.visit.VisitView
+import org.doorstep.sdk.DoorstepServices
+import org.doorstep.sdk.DoorstepStore
+import org.doorstep.sdk.KeyProvider
+import java.io.File
+import java.time.Duration
+import java.time.Instant
+
+/**
+ * The app's own timings, printed: cold start to the due list's first frame, "finish
+ * visit" to the next frame (presenter + core + one frame), and scrolling a 500-entry due
+ * list. Renders headlessly (ImageComposeScene) at phone size over a real store of
+ * [RESIDENTS] residents. Run by scripts/app-bench.sh.
+ */
+object Bench {
+    private const val RESIDENTS = 500
+    private const val VISITS = 200
+    private val key = ByteArray(32) { 9 }
+
+    /**
+     * `seed DIR` writes the store; `run DIR` (a new process, so the start is cold) times
+     * the app over it.
+     */
+    @JvmStatic
+    fun main(args: Array<String>) {
+        val processStart = ProcessHandle.current().info().startInstant().orElse(Instant.now())
+        val dir = File(args.getOrNull(1) ?: error("usage: Bench seed|run DIR"))
+        if (args[0] == "seed") {
+            val t = System.nanoTime()
+            seed(dir)
+            println("seeded $RESIDENTS residents in ${(System.nanoTime() - t) / 1_000_000} ms")
+            return
+        }
+        run {
+            val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val sv = runBlocking { DoorstepServices.open(dir, KeyProvider { key }) }
+            coldStart(sv, scope, processStart)
+            scroll(sv, scope)
+            finishVisit(sv, scope)
+            scope.cancel()
+            sv.close()
+        }
+    }
+
+    /** [RESIDENTS] residents in one grid, a third of them elderly living alone. */
+    private fun seed(dir: File) {
+        val csv = StringBuilder("区域,地址,门牌,姓名,性别,出生年份,标签\n")
+        for (i in 0 until RESIDENTS) {
+            val tag = if (i % 3 == 0) "独居老人" else ""
+            csv.append("武昌区/中南路街道/丽岛社区/第1网格,丽岛花园${i / 40 + 1}栋,${i % 40 + 101},居民$i,女,${1930 + i % 60},$tag\n")
+        }
+        DoorstepStore.open(dir, key).use { d ->
+            val r = d.importCsv(csv.toString().toByteArray())
+            check(r.errors.isEmpty()) { "seed rows refused: ${r.errors.take(3)}" }
+        }
+    }
+
+    private fun scene(content: @androidx.compose.runtime.Composable () -> Unit) =
+        ImageComposeScene(720, 1560, Density(2f)) { Screens.Framed(Language.ZH_CN, content) }
+
+    private fun coldStart(sv: DoorstepServices, scope: CoroutineScope, processStart: Instant) {
+        val p = DueListPresenter(sv.visits, sv.registry, sv.sync, scope) {}
+        runBlocking { p.state.first { !it.loading && it.items.isNotEmpty() } }
+        val s = scene {
+            val st by p.state.collectAsState()
+            DueListView(st, {})
+        }
+        s.render(0)
+        val ms = Duration.between(processStart, Instant.now()).toMillis()
+        s.close()
+        println("cold start: process start to the due list's first frame: $ms ms (${p.state.value.items.size} entries)")
+    }
+
+    private fun scroll(sv: DoorstepServices, scope: CoroutineScope) {
+        val p = DueListPresenter(sv.visits, sv.registry, sv.sync, scope) {}
+        val items = runBlocking { p.state.first { !it.loading && it.items.isNotEmpty() } }.items.size
+        val list = LazyListState()
+        val s = scene { DueListView(p.state.value, {}, list) }
+        var t = 0L
+        s.render(t)
+        val frames = ArrayList<Long>()
+        // 40 px a frame at 60 Hz, to the end of the list.
+        while (list.canScrollForward) {
+            list.dispatchRawDelta(40f)
+            t += 16_666_667
+            val a = System.nanoTime()
+            s.render(t)
+            frames += System.nanoTime() - a
+        }
+        s.close()
+        println("scroll: $items-entry due list, ${frames.size} frames: ${stats(frames)}")
+    }
+
+    private fun finishVisit(sv: DoorstepServices, scope: CoroutineScope) {
+        val due = runBlocking { sv.visits.dueList(VISITS) }
+        val times = ArrayList<Long>()
+        val cores = ArrayList<Long>()
+        for (e in due.take(VISITS)) {
+            val form = runBlocking { sv.visits.start(e.householdId, e.residentId) }
+            val p = VisitPresenter(form.visitId, sv.visits, scope, {}, {})
+            runBlocking { p.state.first { it.form != null } }
+            p.onEvent(VisitEvents.OutcomeChosen(org.doorstep.sdk.VisitOutcome.NOBODY_HOME))
+            val s = scene {
+                val st by p.state.collectAsState()
+                VisitView(st, {}, {})
+            }
+            s.render(0)
+            val a = System.nanoTime()
+            p.onEvent(VisitEvents.Finish)
+            runBlocking { p.state.first { it.finished != null || it.failure != null } }
+            cores += System.nanoTime() - a
+            s.render(16_666_667)
+            times += System.nanoTime() - a
+            check(p.state.value.failure == null) { "finish refused: ${p.state.value.failure}" }
+            s.close()
+        }
+        println("finish visit to its state (presenter + core), ${cores.size} visits: ${stats(cores)}")
+        println("finish visit to the next frame (presenter + core + a software-rendered frame): ${stats(times)}")
+    }
+
+    private fun stats(ns: List<Long>): String {
+        val s = ns.sorted()
+        fun ms(q: Double) = "%.2f".format(s[((s.size - 1) * q).toInt()] / 1e6)
+        return "p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms, max ${ms(1.0)} ms"
+    }
+}
+
