@@ -387,8 +387,43 @@ pub fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>> {
     )?)
 }
 
+/// Creates a new store at `path` with the schema an earlier build wrote, migrated only up
+/// to `version`: for tests that show a store of that build opens with this one and keeps
+/// every row. An existing file is refused.
+pub fn create_at_version(path: &Path, key: &[u8], version: i64) -> Result<Connection> {
+    check_key(key)?;
+    if !(1..=SCHEMA_VERSION).contains(&version) {
+        return Err(Error::invalid(format!(
+            "schema version {version} is not between 1 and {SCHEMA_VERSION}"
+        )));
+    }
+    if path.exists() {
+        return Err(Error::invalid(format!("{} exists already", path.display())));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    set_key(&conn, key)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    migrate_to(&conn, 0, version)?;
+    Ok(conn)
+}
+
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    migrate_to(conn, from, SCHEMA_VERSION)
+}
+
+fn migrate_to(conn: &Connection, from: i64, to: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to as usize)
+        .skip(from as usize)
+    {
         let tx = conn.unchecked_transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
