@@ -1,6 +1,7 @@
 // swift-tools-version:5.9
 // Doorstep for Swift: the uniffi-generated bindings over the Rust core (libdoorstep_ffi), as
-// the module DoorstepCore in the product Doorstep.
+// the module DoorstepCore in the product Doorstep. Version 0.2.0, the workspace's (released as
+// the git tag 0.2.0).
 //
 // The generated sources are not committed. `tests/swift/run.sh` (or, by hand,
 // `scripts/gen-bindings.sh` and then the copy step in run.sh) puts them here:
