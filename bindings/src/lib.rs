@@ -16,11 +16,13 @@ use doorstep_core as core;
 
 mod checkin;
 mod deliveries;
+mod logs;
 mod registry;
 mod sync;
 mod visits;
 
 pub use deliveries::CatalogueItem;
+pub use logs::{LogLevel, LogSink};
 pub use sync::SyncProgress;
 
 uniffi::setup_scaffolding!();

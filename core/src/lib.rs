@@ -19,6 +19,7 @@ uniffi::setup_scaffolding!();
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use rusqlite::Connection;
 
@@ -96,7 +97,9 @@ impl Doorstep {
         clock: Arc<dyn Clock>,
     ) -> Result<Doorstep> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = store::open(&path, key)?;
+        let mut conn = store::open(&path, key).inspect_err(|e| {
+            tracing::warn!(target: "doorstep::store", error = e.code(), "store did not open");
+        })?;
         let (device, hlc, user) =
             Doorstep::first_reads(&conn).map_err(|e| store::opening_error(&path, e))?;
         let reader = store::open_reader(&path, key)?;
@@ -177,9 +180,14 @@ impl Doorstep {
     }
 
     /// Runs `f` in one transaction with a change-log writer; commits if it succeeds.
+    #[track_caller]
     pub fn write<T>(&self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
+        let at = std::panic::Location::caller();
         let guard = self.lock();
-        self.write_locked(guard, f)
+        let started = Instant::now();
+        let out = self.write_locked(guard, f);
+        note_slow("write", at, started);
+        out
     }
 
     /// Runs `f` as `write` does if no other write holds the writer; `None` if one does.
@@ -253,6 +261,7 @@ impl Doorstep {
             return Ok(());
         }
         let (ids, _) = self.transact(st, |w| self.parking.store(w))?;
+        tracing::info!(target: "doorstep::checkin", scans = ids.len(), "parked scans stored");
         self.parking.forget(&ids)
     }
 
@@ -267,15 +276,27 @@ impl Doorstep {
 
     /// Runs `f` with the read-only connection. It sees every committed write and never
     /// waits for one in progress.
+    #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.reader())
+        let at = std::panic::Location::caller();
+        let conn = self.reader();
+        let started = Instant::now();
+        let out = f(&conn);
+        note_slow("read", at, started);
+        out
     }
 
     /// Runs `f` on the writing connection outside the change log, waiting for any write
     /// in progress: for what is not replicated data (this phone's settings, pragmas, the
     /// station's triggers and indexes). Replicated data goes through `write`.
+    #[track_caller]
     pub fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock().conn)
+        let at = std::panic::Location::caller();
+        let st = self.lock();
+        let started = Instant::now();
+        let out = f(&st.conn);
+        note_slow("write", at, started);
+        out
     }
 
     /// Sets the page cache of both connections, in MiB (a phone's default is 8).
@@ -428,8 +449,19 @@ impl Doorstep {
         let report = self.write_in(&mut guard, |w| import::import_csv(w, bytes));
         store::set_cache_mib(&guard.conn, before)?;
         drop(guard);
-        let (report, touched) = report?;
+        let (report, touched) = report.inspect_err(|e| {
+            tracing::warn!(target: "doorstep::registry", error = e.code(), "import refused");
+        })?;
         self.note_touched(&touched);
+        tracing::info!(
+            target: "doorstep::registry",
+            rows = report.rows,
+            households_added = report.households_added,
+            residents_added = report.residents_added,
+            residents_updated = report.residents_updated,
+            rows_refused = report.rows_refused,
+            "import done"
+        );
         Ok(report)
     }
 
@@ -707,4 +739,22 @@ fn catch_up(
     ids.sort();
     ids.dedup();
     index.refresh(conn, &ids)
+}
+
+/// Store calls slower than this are logged, by where in core they were made.
+const SLOW_MS: u128 = 100;
+
+/// Logs a store call that took `SLOW_MS` or more: its kind and the line of core that made
+/// it, never what it read or wrote.
+fn note_slow(kind: &'static str, at: &'static std::panic::Location<'static>, started: Instant) {
+    let ms = started.elapsed().as_millis();
+    if ms >= SLOW_MS {
+        tracing::info!(
+            target: "doorstep::slow",
+            kind,
+            at = %format_args!("{}:{}", at.file(), at.line()),
+            ms = ms as u64,
+            "slow store call"
+        );
+    }
 }

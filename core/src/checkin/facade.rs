@@ -170,6 +170,7 @@ impl Doorstep {
             decide_scan(&mut view, input, site, place)?
         };
         self.parking.park(&decided)?;
+        tracing::info!(target: "doorstep::checkin", "scan parked behind a long write");
         // The long write may have ended meanwhile; then the scan is stored now.
         let _ = self.try_write(|_| Ok(()));
         Ok(decided.outcome)

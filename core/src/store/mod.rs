@@ -89,6 +89,13 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         Error::Storage(s) => write_error(path, s),
         other => other,
     })?;
+    tracing::info!(
+        target: "doorstep::store",
+        found = version,
+        now = SCHEMA_VERSION,
+        new = existing.is_none(),
+        "store opened"
+    );
     Ok(conn)
 }
 
@@ -425,9 +432,16 @@ fn migrate_to(conn: &Connection, from: i64, to: i64) -> Result<()> {
         .skip(from as usize)
     {
         let tx = conn.unchecked_transaction()?;
+        let started = std::time::Instant::now();
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
+        tracing::info!(
+            target: "doorstep::store",
+            version = i + 1,
+            ms = started.elapsed().as_millis() as u64,
+            "migration applied"
+        );
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 pub use protocol::Role;
-use protocol::{EnrolReply, EnrolRequest, PullReply, PushReply, PushRequest};
+use protocol::{EnrolReply, EnrolRequest, OpVerdict, PullReply, PushReply, PushRequest};
 
 use crate::error::{Error, Result};
 use crate::log::{self, Applied, ConflictWatch, Hlc, Op};
@@ -226,11 +226,31 @@ impl Doorstep {
             }
         };
         let mut report = SyncReport::default();
-        self.pull_all(&http, &opts, &mut report, &tell).await?;
-        self.push_all(&http, &opts, &mut report, &tell).await?;
-        self.pull_all(&http, &opts, &mut report, &tell).await?;
-        self.sync_blobs(&http, &opts, &mut report, &tell).await?;
+        tracing::info!(target: "doorstep::sync", "sync started");
+        let stages = async {
+            self.pull_all(&http, &opts, &mut report, &tell).await?;
+            self.push_all(&http, &opts, &mut report, &tell).await?;
+            self.pull_all(&http, &opts, &mut report, &tell).await?;
+            self.sync_blobs(&http, &opts, &mut report, &tell).await
+        };
+        if let Err(e) = stages.await {
+            tracing::warn!(target: "doorstep::sync", error = e.code(), "sync stopped");
+            return Err(e);
+        }
         report.pending = self.pending_op_count()?;
+        tracing::info!(
+            target: "doorstep::sync",
+            pulled = report.pulled,
+            applied = report.applied,
+            pushed = report.pushed,
+            accepted = report.accepted,
+            rejected = report.rejected,
+            conflicts = report.conflicts,
+            pending = report.pending,
+            blobs_uploaded = report.blobs_uploaded,
+            blobs_downloaded = report.blobs_downloaded,
+            "sync done"
+        );
         self.with_writer(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
         tell(SyncStage::Done, report.accepted + report.applied, 0);
         Ok(report)
@@ -268,6 +288,14 @@ impl Doorstep {
             }
             report.pulled += page.ops.len() as u64;
             let (applied, conflicts) = self.apply_page(&page.ops, page.cursor)?;
+            tracing::debug!(
+                target: "doorstep::sync",
+                ops = page.ops.len(),
+                applied,
+                conflicts,
+                cursor = page.cursor,
+                "pulled a page"
+            );
             report.applied += applied;
             report.conflicts += conflicts;
             tell(SyncStage::Pull, report.pulled, 0);
@@ -299,6 +327,13 @@ impl Doorstep {
                 .call(Method::POST, "/api/v1/push", Some(&PushRequest { ops }))
                 .await?;
             let (accepted, rejected) = self.record_push_results(&reply.results)?;
+            tracing::debug!(target: "doorstep::sync", sent, accepted, rejected, "pushed a batch");
+            for r in &reply.results {
+                // The code only: the reason may quote the refused value.
+                if let OpVerdict::Rejected { code, .. } = &r.verdict {
+                    tracing::warn!(target: "doorstep::sync", op_id = %r.op_id, code = %code, "op refused by the server");
+                }
+            }
             report.pushed += sent;
             report.accepted += accepted;
             report.rejected += rejected;
