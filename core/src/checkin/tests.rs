@@ -771,7 +771,7 @@ fn door_to_door_sampling_puts_a_bedridden_resident_in_a_tube_at_home() {
 }
 
 #[test]
-fn a_rendered_png_is_read_back_by_rqrr_and_admitted() {
+fn a_rendered_png_is_read_back_by_the_decoder_and_admitted() {
     let s = station();
     let p = s.pass(&s.adult);
     let png = s.d.pass_png(&p.text, 4).unwrap();
