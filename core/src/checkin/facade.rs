@@ -53,7 +53,7 @@ impl Doorstep {
     pub fn import_signing_key(&self, secret: &[u8; 32]) -> Result<String> {
         let key = pass::StationKey::from_secret(secret);
         let id = key.key_id();
-        self.read(|c| {
+        self.with_writer(|c| {
             let trusted = store::trusted_key(c, &id.to_hex())?;
             if trusted.as_ref().is_some_and(|t| t.retired_at.is_some())
                 || store::signing_secrets(c)?
