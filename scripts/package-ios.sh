@@ -31,7 +31,7 @@ flag=""
 scripts/gen-bindings.sh "$profile"
 build="${CARGO_TARGET_DIR:-target}"
 for t in "${targets[@]}"; do
-  cargo build -q -p doorstep-ffi --lib $flag --target "$t"
+  cargo rustc -q -p doorstep-ffi --lib $flag --target "$t" --crate-type staticlib
 done
 out=ios/Frameworks
 headers="$build/xcframework-headers"
