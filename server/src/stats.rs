@@ -1239,7 +1239,7 @@ mod tests {
             (&g1, -2 * DAY_MS, true, false),
             (&g1, -2 * DAY_MS, false, true),
         ];
-        d.read(|c| {
+        d.with_writer(|c| {
             for (i, (area, at, superseding, deleted)) in visits.iter().enumerate() {
                 c.execute(
                     "INSERT INTO visit(id, area_id, finished_at, supersedes, _deleted)
