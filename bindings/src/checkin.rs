@@ -173,6 +173,12 @@ impl Doorstep {
         call(|| self.core().tube(&tube_id))
     }
 
+    /// Tubes opened since a time at a site (every site with `None`), open ones first,
+    /// then the newest. A read.
+    pub fn recent_tubes(&self, site: Option<String>, since_ms: i64) -> Result<Vec<Tube>> {
+        call(|| self.core().recent_tubes(site.as_deref(), since_ms))
+    }
+
     /// Who to recall from a positive tube, with their households. A read.
     pub fn tube_recall(&self, tube_id: String) -> Result<Vec<Recall>> {
         call(|| self.core().tube_recall(&tube_id))

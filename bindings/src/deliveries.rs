@@ -59,6 +59,12 @@ impl Doorstep {
         call(|| self.core().new_package(&request_id, items.as_deref()))
     }
 
+    /// Wrong PINs a request's delivery PIN still takes before it locks (0: locked).
+    /// A read.
+    pub fn pin_tries_left(&self, request_id: String) -> Result<u32> {
+        call(|| self.core().pin_tries_left(&request_id))
+    }
+
     /// A package by id. A read.
     pub fn package(&self, id: String) -> Result<Package> {
         call(|| self.core().package(&id))

@@ -68,6 +68,10 @@ pub enum DoorstepError {
     /// The server could not be reached or answered badly; try again later.
     #[error("{message}")]
     Network { message: String },
+    /// The phone has no network to the server (its name did not resolve, no route);
+    /// try again when the network is back.
+    #[error("{message}")]
+    Offline { message: String },
     /// The server refused this device's token or enrolment code.
     #[error("{message}")]
     Unauthorized { message: String },
@@ -94,6 +98,7 @@ impl From<core::Error> for DoorstepError {
             core::Error::ProofRefused(_) => DoorstepError::ProofRefused { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
             core::Error::Network(_) => DoorstepError::Network { message },
+            core::Error::Offline(_) => DoorstepError::Offline { message },
             core::Error::Unauthorized(_) => DoorstepError::Unauthorized { message },
         }
     }

@@ -184,6 +184,13 @@ impl Doorstep {
         self.read(|c| tube(c, tube_id))
     }
 
+    /// Tubes opened since `since_ms` at `site` (every site with `None`): open ones first,
+    /// then the newest. A marshal resumes an open tube and finds a positive one's recall
+    /// list here.
+    pub fn recent_tubes(&self, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
+        self.read(|c| recent_tubes(c, site, since_ms))
+    }
+
     /// Who to recall from a positive tube, with their households.
     pub fn tube_recall(&self, tube_id: &str) -> Result<Vec<Recall>> {
         self.read(|c| recall(c, tube_id))

@@ -835,6 +835,12 @@ pub fn tube(conn: &Connection, id: &str) -> Result<Tube> {
     store::tube(conn, id)?.ok_or_else(|| Error::not_found("tube", id))
 }
 
+/// Tubes opened since `since_ms` at `site` (any site for `None`), open ones first.
+pub fn recent_tubes(conn: &Connection, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
+    let site = site.map(str::trim).filter(|s| !s.is_empty());
+    store::recent_tubes(conn, site, since_ms)
+}
+
 /// Scans a resident's pass into an open tube: the scan is their check-in at the tube's
 /// site, and an admitted resident goes into the tube. A sealed or full tube is refused
 /// before the pass is read.

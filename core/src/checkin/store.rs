@@ -249,38 +249,54 @@ pub fn check_ins(conn: &Connection, site: &str, day: &str) -> Result<Vec<CheckIn
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+const TUBE_COLS: &str = "t.id, t.code, t.site, t.capacity, t.status, t.result, t.opened_at, \
+     t.sealed_at, t.result_at, (SELECT count(*) FROM tube_member m WHERE m.tube_id = t.id)";
+
+fn tube_row(r: &Row) -> rusqlite::Result<Tube> {
+    Ok(Tube {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        site: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        capacity: r.get::<_, Option<u32>>(3)?.unwrap_or(0),
+        status: r
+            .get::<_, Option<String>>(4)?
+            .as_deref()
+            .and_then(TubeStatus::from_code)
+            .unwrap_or(TubeStatus::Open),
+        result: r
+            .get::<_, Option<String>>(5)?
+            .as_deref()
+            .and_then(TubeResult::from_code)
+            .unwrap_or(TubeResult::Pending),
+        opened_at_ms: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+        sealed_at_ms: r.get(7)?,
+        result_at_ms: r.get(8)?,
+        members: r.get(9)?,
+    })
+}
+
 /// A tube by id, with its member count.
 pub fn tube(conn: &Connection, id: &str) -> Result<Option<Tube>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT t.id, t.code, t.site, t.capacity, t.status, t.result, t.opened_at,
-                    t.sealed_at, t.result_at,
-                    (SELECT count(*) FROM tube_member m WHERE m.tube_id = t.id)
-             FROM tube t WHERE t.id = ?1 AND t._deleted = 0 AND t.code IS NOT NULL",
-        )?
-        .query_row([id], |r| {
-            Ok(Tube {
-                id: r.get(0)?,
-                code: r.get(1)?,
-                site: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                capacity: r.get::<_, Option<u32>>(3)?.unwrap_or(0),
-                status: r
-                    .get::<_, Option<String>>(4)?
-                    .as_deref()
-                    .and_then(TubeStatus::from_code)
-                    .unwrap_or(TubeStatus::Open),
-                result: r
-                    .get::<_, Option<String>>(5)?
-                    .as_deref()
-                    .and_then(TubeResult::from_code)
-                    .unwrap_or(TubeResult::Pending),
-                opened_at_ms: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-                sealed_at_ms: r.get(7)?,
-                result_at_ms: r.get(8)?,
-                members: r.get(9)?,
-            })
-        })
+        .prepare_cached(&format!(
+            "SELECT {TUBE_COLS} FROM tube t
+             WHERE t.id = ?1 AND t._deleted = 0 AND t.code IS NOT NULL"
+        ))?
+        .query_row([id], tube_row)
         .optional()?)
+}
+
+/// Tubes opened since `since_ms` at `site` (any site for `None`), open ones first, then
+/// the newest.
+pub fn recent_tubes(conn: &Connection, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TUBE_COLS} FROM tube t
+         WHERE t._deleted = 0 AND t.code IS NOT NULL AND t.opened_at >= ?1
+           AND (?2 IS NULL OR t.site = ?2)
+         ORDER BY t.status = 'open' DESC, t.opened_at DESC, t.id"
+    ))?;
+    let rows = stmt.query_map(params![since_ms, site], tube_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// The code of an open tube, other than `except`, that holds this resident.

@@ -649,6 +649,33 @@ fn a_tube_takes_at_most_its_capacity_and_nobody_after_sealing() {
 }
 
 #[test]
+fn recent_tubes_list_open_ones_first_then_the_newest() {
+    let s = station();
+    let p = s.pass(&s.adult);
+    let sealed = s.d.open_tube("T1", SITE, None).unwrap();
+    assert!(s.d.tube_scan(&sealed.id, &p.text, "1").unwrap().added);
+    s.d.seal_tube(&sealed.id).unwrap();
+    s.clock.advance(60_000);
+    let open = s.d.open_tube("T2", SITE, None).unwrap();
+    s.clock.advance(60_000);
+    let elsewhere = s.d.open_tube("T3", "紫阳公园核酸点", None).unwrap();
+    let codes = |site: Option<&str>, since: i64| -> Vec<String> {
+        s.d.recent_tubes(site, since)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.code)
+            .collect()
+    };
+    assert_eq!(codes(Some(SITE), 0), ["T2", "T1"]);
+    assert_eq!(codes(None, 0)[..2], ["T3", "T2"]);
+    assert_eq!(codes(None, 0).len(), 3);
+    let t1 = &s.d.recent_tubes(Some(SITE), 0).unwrap()[1];
+    assert_eq!((t1.status, t1.members), (TubeStatus::Sealed, 1));
+    assert!(codes(Some(SITE), open.opened_at_ms + 1).is_empty());
+    assert_eq!(codes(Some(" "), elsewhere.opened_at_ms).len(), 1);
+}
+
+#[test]
 fn a_resident_is_never_in_two_open_tubes() {
     let s = station();
     let p = s.pass(&s.adult);

@@ -41,6 +41,16 @@ impl Doorstep {
         self.write(|w| new_package(w, request_id, items))
     }
 
+    /// Wrong PINs a request's delivery PIN still takes before it locks (0: locked, use
+    /// another proof): what a runner's screen shows after a wrong one.
+    pub fn pin_tries_left(&self, request_id: &str) -> Result<u32> {
+        self.read(|c| {
+            store::request_or_404(c, request_id)?;
+            let failures = store::pin_failures(c, request_id)?;
+            Ok(MAX_PIN_FAILURES.saturating_sub(failures))
+        })
+    }
+
     /// A package by id.
     pub fn package(&self, id: &str) -> Result<Package> {
         self.read(|c| store::package_or_404(c, id))

@@ -557,6 +557,7 @@ fn wrong_pins_are_refused_counted_and_locked() {
     } else {
         "000000"
     };
+    assert_eq!(f.d.pin_tries_left(&req.request.id).unwrap(), MAX_PIN_FAILURES);
     for left in (0..MAX_PIN_FAILURES).rev() {
         let err = f
             .deliver(
@@ -570,7 +571,12 @@ fn wrong_pins_are_refused_counted_and_locked() {
             matches!(err, Error::ProofRefused(ref m) if m.contains(&format!("{left} tries left"))),
             "{err}"
         );
+        assert_eq!(f.d.pin_tries_left(&req.request.id).unwrap(), left);
     }
+    assert!(matches!(
+        f.d.pin_tries_left("no-such-request"),
+        Err(Error::NotFound { .. })
+    ));
     // Locked: even the right PIN is refused now, and no handoff was recorded.
     let err = f.deliver(&p.id, Proof::Pin { pin: req.pin }).unwrap_err();
     assert!(

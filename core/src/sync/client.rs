@@ -50,7 +50,41 @@ fn detail(bytes: &[u8]) -> String {
 /// Why one attempt failed, and whether another may succeed.
 enum Failure {
     Retry(String),
+    /// No way to the server at all (see [`offline`]); tried again like `Retry`.
+    Offline(String),
     Final(Error),
+}
+
+/// A request that could not be sent: offline when the server's name did not resolve or
+/// there is no route to it, otherwise the server's (refused, timed out, cut off).
+fn unsent(e: &reqwest::Error) -> Failure {
+    if offline(e) {
+        Failure::Offline(chain(e))
+    } else {
+        Failure::Retry(chain(e))
+    }
+}
+
+/// Whether a failed request shows the phone itself has no network: a name lookup that
+/// failed (hyper reports it as "dns error"), or no route to the network or host.
+fn offline(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind;
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if c.to_string() == "dns error" {
+            return true;
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable | ErrorKind::NetworkDown
+            ) {
+                return true;
+            }
+        }
+        cur = c.source();
+    }
+    false
 }
 
 impl Http {
@@ -106,6 +140,7 @@ impl Http {
     ) -> Result<T> {
         let mut delay = self.opts.backoff_ms;
         let mut last = String::new();
+        let mut was_offline = false;
         for n in 0..self.opts.attempts.max(1) {
             if n > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -114,13 +149,21 @@ impl Http {
             match attempt().await {
                 Ok(v) => return Ok(v),
                 Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retry(why)) => last = why,
+                Err(Failure::Retry(why)) => (last, was_offline) = (why, false),
+                Err(Failure::Offline(why)) => (last, was_offline) = (why, true),
             }
         }
-        Err(Error::Network(format!(
+        let msg = format!(
             "{path}: gave up after {} attempts: {last}",
             self.opts.attempts.max(1)
-        )))
+        );
+        // The last try decides: a network that came back to a server that is down is
+        // the server's failure.
+        Err(if was_offline {
+            Error::Offline(msg)
+        } else {
+            Error::Network(msg)
+        })
     }
 
     async fn raw_once(
@@ -140,7 +183,7 @@ impl Http {
         if let Some(b) = body {
             req = req.body(b.to_vec());
         }
-        let resp = req.send().await.map_err(|e| Failure::Retry(chain(&e)))?;
+        let resp = req.send().await.map_err(|e| unsent(&e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp
@@ -176,7 +219,7 @@ impl Http {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| Failure::Retry(chain(&e)))?;
+        let resp = req.send().await.map_err(|e| unsent(&e))?;
         let status = resp.status();
         // A body cut short fails here or in the parse below; both are worth a retry.
         let bytes = resp.bytes().await.map_err(|e| Failure::Retry(chain(&e)))?;
@@ -209,4 +252,42 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(base: &str) -> Error {
+        let opts = SyncOptions {
+            attempts: 2,
+            backoff_ms: 1,
+            timeout_ms: 5_000,
+            ..SyncOptions::default()
+        };
+        let http = Http::new(base, None, opts).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(http.call::<(), serde_json::Value>(Method::GET, "/v1/ping", None))
+            .unwrap_err()
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_offline() {
+        // `.invalid` never resolves (RFC 2606), with or without a network.
+        let err = get("http://doorstep.invalid:8080");
+        assert!(matches!(err, Error::Offline(ref m) if m.contains("gave up after 2")), "{err}");
+    }
+
+    #[test]
+    fn a_server_that_refuses_the_connection_is_unreachable_not_offline() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let err = get(&format!("http://127.0.0.1:{port}"));
+        assert!(matches!(err, Error::Network(_)), "{err}");
+    }
 }
