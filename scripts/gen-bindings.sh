@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the doorstep-ffi cdylib and generates Kotlin, Swift and Python bindings from it
-# in library mode into target/bindings/{kotlin,swift,python}. The library carries two
+# in library mode into target/bindings/{kotlin,swift,python}, with the library beside
+# them (stripped for release). The library carries two
 # uniffi components, the `Doorstep` object (bindings/uniffi.toml) and core's model
 # (core/uniffi.toml):
 #   kotlin/org/doorstep/core/doorstep_ffi.kt, kotlin/org/doorstep/core/model/doorstep_core.kt
@@ -31,7 +32,17 @@ cat >"$py/__init__.py" <<'PY'
 from .doorstep_core import *  # noqa: F401,F403
 from .doorstep_ffi import *  # noqa: F401,F403
 PY
-cp "$lib" "$out/"
+# uniffi-bindgen reads the metadata from the library's symbol table, which the release
+# profile keeps; the copies beside the bindings are stripped of it, as the apps ship it.
+name=$(basename "$lib")
+if [ "$profile" = release ]; then
+  case "$name" in
+    *.dylib) strip -x -o "$out/$name" "$lib" ;;
+    *) strip --strip-all -o "$out/$name" "$lib" ;;
+  esac
+else
+  cp "$lib" "$out/"
+fi
 # The Python modules load the library from their own folder.
-cp "$lib" "$py/"
+cp "$out/$name" "$py/"
 echo "bindings in $out (library $(basename "$lib"), $profile)"

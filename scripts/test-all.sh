@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, every Rust test, then the Python, Kotlin and
-# Swift suites against the real cdylib. Installs what the suites need on first run.
+# The one test command: formatting, lints, every Rust test, the API contract
+# (schemathesis), then the Python, Kotlin and Swift suites against the real cdylib. Installs what the suites need on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +16,10 @@ step "test tools"
 scripts/install-tools.sh
 step "cargo test (with a throwaway PostgreSQL for the server's PostgreSQL tests)"
 scripts/with-postgres.sh cargo test --workspace
-step "python bindings"
-tests/python/run.sh
+step "API contract: schemathesis against a running station, without and with a token"
+tests/api/run.sh
+step "python bindings, against the release library"
+tests/python/run.sh release
 step "kotlin bindings"
 tests/kotlin/run.sh
 step "swift bindings"

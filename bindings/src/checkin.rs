@@ -173,10 +173,10 @@ impl Doorstep {
         call(|| self.core().tube(&tube_id))
     }
 
-    /// Tubes opened since a time at a site (every site with `None`), open ones first,
-    /// then the newest. A read.
-    pub fn recent_tubes(&self, site: Option<String>, since_ms: i64) -> Result<Vec<Tube>> {
-        call(|| self.core().recent_tubes(site.as_deref(), since_ms))
+    /// A site's tubes, open ones first, then the most recently opened; at most `limit`.
+    /// A read.
+    pub fn tubes(&self, site: String, limit: u32) -> Result<Vec<Tube>> {
+        call(|| self.core().tubes(&site, limit))
     }
 
     /// Who to recall from a positive tube, with their households. A read.

@@ -59,12 +59,6 @@ impl Doorstep {
         call(|| self.core().new_package(&request_id, items.as_deref()))
     }
 
-    /// Wrong PINs a request's delivery PIN still takes before it locks (0: locked).
-    /// A read.
-    pub fn pin_tries_left(&self, request_id: String) -> Result<u32> {
-        call(|| self.core().pin_tries_left(&request_id))
-    }
-
     /// A package by id. A read.
     pub fn package(&self, id: String) -> Result<Package> {
         call(|| self.core().package(&id))
@@ -79,6 +73,12 @@ impl Doorstep {
     /// signature proof is drawn or downscaled first, tens of milliseconds.
     pub fn handoff(&self, package_id: String, input: HandoffInput) -> Result<Handoff> {
         call(|| self.core().handoff(&package_id, &input))
+    }
+
+    /// Wrong PIN tries the request's delivery PIN still takes before it is locked (0:
+    /// locked, another proof is needed). A read.
+    pub fn pin_tries_left(&self, request_id: String) -> Result<u32> {
+        call(|| self.core().pin_tries_left(&request_id))
     }
 
     /// A package's handoffs in order. A read.

@@ -68,10 +68,6 @@ pub enum DoorstepError {
     /// The server could not be reached or answered badly; try again later.
     #[error("{message}")]
     Network { message: String },
-    /// The phone has no network to the server (its name did not resolve, no route);
-    /// try again when the network is back.
-    #[error("{message}")]
-    Offline { message: String },
     /// The server refused this device's token or enrolment code.
     #[error("{message}")]
     Unauthorized { message: String },
@@ -98,7 +94,6 @@ impl From<core::Error> for DoorstepError {
             core::Error::ProofRefused(_) => DoorstepError::ProofRefused { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
             core::Error::Network(_) => DoorstepError::Network { message },
-            core::Error::Offline(_) => DoorstepError::Offline { message },
             core::Error::Unauthorized(_) => DoorstepError::Unauthorized { message },
         }
     }
@@ -142,6 +137,8 @@ impl Doorstep {
     /// upgraded.
     #[uniffi::constructor]
     pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Doorstep>> {
+        // The key is wiped from this copy once the store has it.
+        let key = zeroize::Zeroizing::new(key);
         let inner = call(|| core::Doorstep::open(&path, &key))?;
         Ok(Arc::new(Doorstep {
             inner: Arc::new(inner),

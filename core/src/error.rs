@@ -48,12 +48,6 @@ pub enum Error {
     /// retry later, nothing accepted was lost.
     #[error("network: {0}")]
     Network(String),
-    /// The phone has no way to the server: its name did not resolve, or there is no
-    /// route to it (no signal, Wi-Fi off). Safe to retry when the network is back;
-    /// nothing accepted was lost. A server that refuses the connection or never answers
-    /// is `Network`.
-    #[error("offline: {0}")]
-    Offline(String),
     /// The server refused the device's credentials (unknown, expired or revoked token,
     /// or an enrolment code that does not work); the message says which.
     #[error("{0}")]

@@ -10,7 +10,6 @@ pub mod hex;
 pub mod log;
 pub mod registry;
 pub mod sample;
-pub mod stats;
 pub mod store;
 pub mod sync;
 pub mod visits;

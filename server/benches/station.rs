@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use doorstep_core::checkin::Place;
-use doorstep_core::stats::{self, LedgerKind};
 use doorstep_core::visits::{NeedCategory, NewNeed, Subject, Urgency};
 use doorstep_server::station::{self, Station};
+use doorstep_server::stats::{self, LedgerKind};
 use doorstep_server::{export, storage, AppState};
 
 const RESIDENTS: usize = 100_000;

@@ -37,6 +37,10 @@ async fn code(store: &dyn Storage, user: &str, role: Role) -> String {
     .unwrap()
 }
 
+fn now() -> i64 {
+    doorstep_core::Clock::now_ms(&doorstep_core::SystemClock)
+}
+
 async fn device(store: &dyn Storage, name: &str) -> Device {
     let c = code(store, name, Role::StationAdmin).await;
     store
@@ -44,6 +48,7 @@ async fn device(store: &dyn Storage, name: &str) -> Device {
             &enrol::hash(&enrol::normalize(&c)),
             name,
             &format!("tok-{name}"),
+            None,
             1,
         )
         .await
@@ -67,7 +72,7 @@ fn ops(dev: &Device, household: &str, n: usize) -> Vec<Op> {
 
 async fn ingest(store: Arc<dyn Storage>, dev: Device, household: String, n: usize) {
     for chunk in ops(&dev, &household, n).chunks(1000) {
-        push(store.as_ref(), &dev, chunk, 0).await.unwrap();
+        push(store.as_ref(), &dev, chunk, now()).await.unwrap();
     }
 }
 
@@ -193,7 +198,9 @@ async fn main() {
             action: Action::Put,
             fields: fields! {"path" => GRID},
         };
-        push(n1.as_ref(), &d1, &[area_op, hh_op], 0).await.unwrap();
+        push(n1.as_ref(), &d1, &[area_op, hh_op], now())
+            .await
+            .unwrap();
         let t = Instant::now();
         let a = tokio::spawn(ingest(n1, d1, "hh".into(), 50_000));
         let b = tokio::spawn(ingest(n2, d2, "hh".into(), 50_000));

@@ -5,20 +5,45 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::stats::LedgerKind;
 use doorstep_core::registry::Area;
-use doorstep_core::stats::LedgerKind;
 use doorstep_core::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::export::{self, Format};
 use crate::station::Station;
 
+/// Writes a line to standard output. A reader that went away (`doorstep enrol | head -1`)
+/// is no failure of the command: what it did is done, and the rest of its output is
+/// dropped instead of panicking as `println!` does.
+pub fn out(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o
+        .write_fmt(line)
+        .and_then(|_| o.write_all(b"\n"))
+        .and_then(|_| o.flush());
+}
+
+/// `println!` for the commands: see [`out`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::out(format_args!($($arg)*)) };
+}
+
 fn now() -> i64 {
     SystemClock.now_ms()
 }
 
-fn open(data: &Path) -> Result<Station, String> {
-    Station::open(data).map_err(|e| e.to_string())
+/// Where a command finds the station: its data folder and, with `--database`, the
+/// PostgreSQL that its nodes share (admins, settings and signing keys live there).
+pub struct Place {
+    pub data: std::path::PathBuf,
+    pub store: Option<std::sync::Arc<dyn crate::storage::Storage>>,
+}
+
+fn open(at: &Place) -> Result<Station, String> {
+    Station::open_with(&at.data, at.store.clone()).map_err(|e| e.to_string())
 }
 
 /// The area at `path`, or a clear error.
@@ -42,12 +67,12 @@ fn spinner(msg: &str) -> ProgressBar {
 
 /// `doorstep admin create`: an admin, or a sub-admin limited to areas.
 pub fn admin_create(
-    data: &Path,
+    at: &Place,
     name: &str,
     password: &str,
     areas: &[String],
 ) -> Result<(), String> {
-    let station = open(data)?;
+    let station = open(at)?;
     for a in areas {
         area_by_path(&station, a)?;
     }
@@ -60,33 +85,44 @@ pub fn admin_create(
         .put(name, password, &areas, now())
         .map_err(|e| e.to_string())?;
     if admin.areas.is_empty() {
-        println!("admin {} may see the whole station", admin.name);
+        say!("admin {} may see the whole station", admin.name);
     } else {
-        println!("admin {} may see {}", admin.name, admin.areas.join(", "));
+        say!("admin {} may see {}", admin.name, admin.areas.join(", "));
     }
     Ok(())
 }
 
 /// `doorstep import residents FILE`: the registry import with its per-row report.
-pub fn import_residents(data: &Path, file: &Path) -> Result<bool, String> {
+pub fn import_residents(at: &Place, file: &Path) -> Result<bool, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let station = open(data)?;
+    let station = open(at)?;
     let bar = spinner(&format!("importing {}", file.display()));
     let report = station.core.import_csv(&bytes).map_err(|e| e.to_string());
     bar.finish_and_clear();
     let report = report?;
-    println!(
-        "households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
+    say!(
+        "rows {}, households added {}, residents added {}, updated {}, unchanged {}, rows refused {}",
+        report.rows,
         report.households_added,
         report.residents_added,
         report.residents_updated,
         report.unchanged,
-        report.errors.len()
+        report.rows_refused
     );
     for e in &report.errors {
-        println!("line {}, {}: {}", e.line, e.column, e.reason);
+        say!("line {}, {}: {}", e.line, e.column, e.reason);
     }
-    Ok(report.errors.is_empty())
+    let unlisted = report.error_count - report.errors.len() as u64;
+    if unlisted > 0 {
+        say!("... and {unlisted} more errors");
+    }
+    if report.refused_whole {
+        say!(
+            "nothing was stored: {} of {} rows were refused; is this the right file, with its columns in the right order?",
+            report.rows_refused, report.rows
+        );
+    }
+    Ok(report.error_count == 0)
 }
 
 /// What `doorstep export` writes.
@@ -101,7 +137,7 @@ pub struct ExportArgs<'a> {
 }
 
 /// `doorstep export`: a ledger to a CSV or XLSX file, with a progress bar.
-pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
+pub fn export(at: &Place, a: &ExportArgs) -> Result<(), String> {
     let kind = LedgerKind::parse(a.kind)
         .ok_or_else(|| format!("ledger {:?} is unknown ({})", a.kind, LedgerKind::codes()))?;
     let format = match a.format {
@@ -109,7 +145,7 @@ pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
         None if a.output.extension().is_some_and(|e| e == "csv") => Format::Csv,
         None => Format::Xlsx,
     };
-    let station = open(data)?;
+    let station = open(at)?;
     let area = a.area.map(|p| area_by_path(&station, p)).transpose()?;
     let bar = spinner("reading the ledger");
     let table = export::table(
@@ -138,20 +174,20 @@ pub fn export(data: &Path, a: &ExportArgs) -> Result<(), String> {
     bar.finish_and_clear();
     std::fs::write(a.output, &bytes)
         .map_err(|e| format!("cannot write {}: {e}", a.output.display()))?;
-    println!("{} rows to {}", table.rows.len(), a.output.display());
+    say!("{} rows to {}", table.rows.len(), a.output.display());
     Ok(())
 }
 
 /// `doorstep passes sheet`: passes for an area (a building, a tag) as a PDF to print.
 pub fn passes_sheet(
-    data: &Path,
+    at: &Place,
     area: &str,
     building: Option<&str>,
     tag: Option<&str>,
     days: i64,
     output: &Path,
 ) -> Result<(), String> {
-    let station = open(data)?;
+    let station = open(at)?;
     let area = area_by_path(&station, area)?;
     let bar = spinner("issuing and drawing passes");
     let pdf = station
@@ -160,17 +196,17 @@ pub fn passes_sheet(
     bar.finish_and_clear();
     let pdf = pdf?;
     std::fs::write(output, &pdf).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-    println!("pass sheet for {} to {}", area.path, output.display());
+    say!("pass sheet for {} to {}", area.path, output.display());
     Ok(())
 }
 
 /// `doorstep keys rotate`: a new signing key; passes already printed stay valid under
 /// the old keys until those are retired.
-pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
-    let station = open(data)?;
+pub fn keys_rotate(at: &Place, retire_old: bool) -> Result<(), String> {
+    let station = open(at)?;
     let old = station.core.trusted_keys().map_err(|e| e.to_string())?;
     let key = station.core.new_signing_key().map_err(|e| e.to_string())?;
-    println!("new signing key {}", key.key_id);
+    say!("new signing key {}", key.key_id);
     if retire_old {
         for k in old
             .iter()
@@ -180,10 +216,10 @@ pub fn keys_rotate(data: &Path, retire_old: bool) -> Result<(), String> {
                 .core
                 .retire_key(&k.key_id)
                 .map_err(|e| e.to_string())?;
-            println!("retired key {}", k.key_id);
+            say!("retired key {}", k.key_id);
         }
     }
-    Ok(())
+    station.share_keys().map_err(|e| e.to_string())
 }
 
 /// Why `backup` and `restore` stop when the sync storage is in PostgreSQL.
@@ -200,7 +236,7 @@ pub fn backup(data: &Path, file: &Path, postgres: bool) -> Result<(), String> {
     let size = crate::station::backup::backup(data, file, now()).map_err(|e| e.to_string());
     bar.finish_and_clear();
     let size = size?;
-    println!(
+    say!(
         "backup of {} in {} ({size} bytes), encrypted with the key in {}: keep a copy of \
          that key apart from the backup, restore asks for it",
         data.display(),
@@ -220,7 +256,7 @@ pub fn restore(data: &Path, file: &Path, key: Option<&Path>, postgres: bool) -> 
     let done = crate::station::backup::restore(file, data, key).map_err(|e| e.to_string());
     bar.finish_and_clear();
     done?;
-    println!("restored {} into {}", file.display(), data.display());
+    say!("restored {} into {}", file.display(), data.display());
     Ok(())
 }
 

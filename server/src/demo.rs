@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use std::collections::HashMap;
 
+use crate::stats;
 use doorstep_core::deliveries::{
     FailReason, HandoffInput, ItemLine, NewRequest, PackageStatus, Proof, RequestSource,
     StockMoveKind,
 };
 use doorstep_core::registry::Tag;
 use doorstep_core::sample::{residents_csv, Rng};
-use doorstep_core::stats;
 use doorstep_core::visits::template::QuestionKind;
 use doorstep_core::visits::{
     Answer, FinishVisit, NeedCategory, NewNeed, NewReferral, NewVisit, ReferralStatus,

@@ -14,6 +14,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (a throttled try).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -34,6 +37,20 @@ impl ApiError {
     /// 401 with a code saying why.
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 429: too many wrong tries; `Retry-After` says when the next is heard.
+    pub fn too_many_tries(wait: crate::throttle::Wait) -> Self {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_tries",
+            format!(
+                "too many wrong tries from here; try again in {} s",
+                wait.seconds()
+            ),
+        );
+        e.retry_after = Some(wait.seconds());
+        e
     }
 }
 
@@ -60,9 +77,20 @@ impl From<StoreError> for ApiError {
             StoreError::CodeCancelled => {
                 ApiError::new(StatusCode::GONE, "enrolment_code_cancelled", e.to_string())
             }
+            StoreError::DeviceExists(_) => {
+                ApiError::new(StatusCode::CONFLICT, "device_exists", e.to_string())
+            }
+            StoreError::DeviceRevoked(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, "device_revoked", e.to_string())
+            }
             StoreError::Backend(m) => {
+                // The cause is for the operator's log; the client learns only to retry.
                 tracing::error!(error = %m, "storage failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", m)
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage",
+                    "the station's storage failed; try again later",
+                )
             }
         }
     }
@@ -70,13 +98,19 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let retry_after = self.retry_after;
+        let mut resp = (
             self.status,
             Json(ErrorBody {
                 code: self.code.to_string(),
                 message: self.message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.max(1).into());
+        }
+        resp
     }
 }

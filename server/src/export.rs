@@ -2,15 +2,15 @@
 //! date range as CSV (UTF-8 with a BOM, so Excel reads the Chinese) or XLSX, optionally with names
 //! and phones replaced by stable pseudonyms for reports that leave the station.
 
+use crate::stats::{LedgerKind, LedgerTable};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use doorstep_core::stats::{LedgerKind, LedgerTable};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::station::i18n::{column, item_line, Lang};
-use crate::station::pages::{chosen_area, fmt_time, viewer, Dash, PageError};
+use crate::station::pages::{blocking, chosen_area, fmt_time, viewer, Dash, PageError};
 use crate::station::{Station, StationError, StationResult, UTC_OFFSET_MINUTES};
 
 /// A file format of an export.
@@ -56,7 +56,7 @@ pub fn table(
     let until = day_start(to_day)? + 86_400_000;
     let mut t = station
         .core
-        .read(|c| doorstep_core::stats::ledger_table(c, kind, area_id, from, until))?;
+        .read(|c| crate::stats::ledger_table(c, kind, area_id, from, until))?;
     if pseudo {
         let secret = station
             .admins
@@ -201,7 +201,7 @@ pub async fn download(
     headers: HeaderMap,
     Query(q): Query<ExportQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -220,7 +220,11 @@ pub async fn download(
                 .into_response()
         }
     };
-    let area = match chosen_area(&dash, &v, q.area.as_deref()) {
+    let (asker, asked) = (v.clone(), q.area.clone());
+    let area = match blocking(&dash, move |d| chosen_area(d, &asker, asked.as_deref()))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -236,23 +240,26 @@ pub async fn download(
         .pseudo
         .as_deref()
         .is_some_and(|p| p == "1" || p == "on" || p == "true");
-    let built = tokio::task::block_in_place(|| {
+    let (from, to) = (q.from.clone(), q.to.clone());
+    let built = blocking(&dash, move |d| {
         let t = table(
-            &dash.station,
+            &d.station,
             kind,
             area.as_ref().map(|a| a.id.as_str()),
-            &q.from,
-            &q.to,
+            &from,
+            &to,
             pseudo,
         )?;
         match format {
             Format::Csv => csv(&t),
             Format::Xlsx => xlsx(&t, kind.code(), &|_| {}),
         }
-    });
+    })
+    .await;
     let bytes = match built {
-        Ok(b) => b,
-        Err(e) => return PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return e.into_response(),
     };
     let (mime, ext) = match format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

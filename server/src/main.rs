@@ -9,21 +9,36 @@ use doorstep_core::sync::Role;
 use doorstep_core::{Clock, SystemClock};
 use doorstep_server::station::{self, Station};
 use doorstep_server::sync::enrol::{self, CodeRequest};
-use doorstep_server::{cli, demo, storage, AppState};
+use doorstep_server::{cli, demo, say, storage, AppState};
 
 #[derive(Parser)]
 #[command(name = "doorstep", version, about = "Doorstep station server")]
 struct Cli {
+    /// How log lines are written to stderr: text for people, json (one object a line)
+    /// for log shippers. Text has colours only when stderr is a terminal.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "DOORSTEP_LOG_FORMAT")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(clap::Args, Clone)]
 struct Store {
-    /// Folder of the SQLite database (used when --database is not given).
+    /// The station's folder. Without --database it holds everything: the sync storage
+    /// (doorstep.db), admins, sessions and settings (admin.db), the station's encrypted
+    /// store with its signing keys (station.db) and that store's key (station.key). With
+    /// --database it holds only this node's replica of the ops (station.db, rebuilt by
+    /// sync from PostgreSQL if lost) and its key; everything shared is in PostgreSQL.
     #[arg(long, default_value = "doorstep-data", env = "DOORSTEP_DATA")]
     data: PathBuf,
-    /// A postgres:// URL: keep everything in PostgreSQL instead.
+    /// A postgres:// URL: the sync storage, admins, sessions, settings and signing keys
+    /// in PostgreSQL, shared by every node given the same URL.
     #[arg(long, env = "DOORSTEP_DATABASE")]
     database: Option<String>,
 }
@@ -38,6 +53,28 @@ enum Command {
         /// Fill a new station once with the demo community and a demo admin login.
         #[arg(long)]
         demo: bool,
+        /// Minutes a pushed op's clock may run ahead of this server's; further ahead is
+        /// refused (clock_ahead).
+        #[arg(long, default_value_t = 10)]
+        max_clock_skew_minutes: i64,
+        /// Mark the session cookie Secure even when no proxy says the station is reached
+        /// over HTTPS.
+        #[arg(long)]
+        cookie_secure: bool,
+        /// Seconds a client has to send a whole request header (and an idle keep-alive
+        /// connection stays open).
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client may pause in the middle of a request body.
+        #[arg(long, default_value_t = 30)]
+        body_timeout: u64,
+        /// Seconds a connection may move no byte while none of its requests is handled.
+        #[arg(long, default_value_t = 60)]
+        idle_timeout: u64,
+        /// On SIGTERM or Ctrl-C: seconds requests in flight get to finish before the
+        /// server closes what is left and exits 0.
+        #[arg(long, default_value_t = 10)]
+        shutdown_deadline: u64,
         #[command(flatten)]
         store: Store,
     },
@@ -192,16 +229,24 @@ enum KeysCommand {
     },
 }
 
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    // Quiet by default: the station syncs with itself every two seconds, and a request
+    // line for each would bury what matters. RUST_LOG=info shows them.
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().flatten_event(true).with_ansi(false).init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            // Quiet by default: the station syncs with itself every two seconds, and a request
-            // line for each would bury what matters. RUST_LOG=info shows them.
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logs(cli.log_format);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -209,7 +254,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli.command)) {
+    let result = rt.block_on(run(cli.command));
+    // Blocking work still running (a dashboard query cut off at the shutdown deadline) is
+    // not waited for: the process is ending.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("doorstep: {e}");
@@ -223,30 +272,61 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Serve {
             listen,
             demo,
+            max_clock_skew_minutes,
+            cookie_secure,
+            header_timeout,
+            body_timeout,
+            idle_timeout,
+            shutdown_deadline,
             store,
         } => {
+            if !(0..=24 * 60).contains(&max_clock_skew_minutes) {
+                return Err(format!(
+                    "--max-clock-skew-minutes {max_clock_skew_minutes} is not between 0 and 1440"
+                ));
+            }
+            let secs = |n: u64| std::time::Duration::from_secs(n.max(1));
+            let limits = doorstep_server::serve::Limits {
+                header: secs(header_timeout),
+                body: secs(body_timeout),
+                idle: secs(idle_timeout),
+                drain: secs(shutdown_deadline),
+            };
             let st = storage::open(&store.data, store.database.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-            let station = open_station(&store.data, demo)?;
+            let station = open_station(&store.data, demo, st.clone())?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%addr, storage = st.kind(), "serving");
+            let stop = shutdown();
             // Tests and scripts read the address from the first line of stdout.
-            println!("listening on {addr}");
-            let app = AppState::new(st.clone());
-            let server = tokio::spawn(station::serve_on(
+            say!("listening on {addr}");
+            let mut app = AppState::new(st.clone());
+            app.max_clock_skew_ms = max_clock_skew_minutes * 60_000;
+            app.cookie_secure = cookie_secure;
+            let mut server = tokio::spawn(station::serve_with(
                 listener,
                 app,
                 station.clone(),
-                shutdown(),
+                limits,
+                async {
+                    stop.await;
+                    tracing::warn!("stopping: no new connections; finishing requests in flight");
+                },
             ));
-            station
-                .enrol_self(st.as_ref(), &format!("http://{addr}"))
-                .await
-                .map_err(|e| e.to_string())?;
+            // A SIGTERM while the station enrols with its own server is a normal stop.
+            let url = format!("http://{addr}");
+            tokio::select! {
+                done = &mut server => {
+                    return done.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
+                }
+                enrolled = station.enrol_self(st.as_ref(), &url) => {
+                    enrolled.map_err(|e| e.to_string())?
+                }
+            }
             // The sync client's future is not Send: it gets a thread and runtime of its own.
             let syncing = station.clone();
             std::thread::spawn(move || {
@@ -291,8 +371,8 @@ async fn run(command: Command) -> Result<(), String> {
             let code = enrol::create_code(st.as_ref(), &req, SystemClock.now_ms())
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{code}");
-            println!("{}", doorstep_server::cli::terminal_qr(&code)?);
+            say!("{code}");
+            say!("{}", doorstep_server::cli::terminal_qr(&code)?);
             Ok(())
         }
         Command::Admin {
@@ -303,11 +383,11 @@ async fn run(command: Command) -> Result<(), String> {
                     areas,
                     store,
                 },
-        } => cli::admin_create(&store.data, &name, &password, &areas),
+        } => cli::admin_create(&place(&store).await?, &name, &password, &areas),
         Command::Import {
             command: ImportCommand::Residents { file, store },
         } => {
-            if cli::import_residents(&store.data, &file)? {
+            if cli::import_residents(&place(&store).await?, &file)? {
                 Ok(())
             } else {
                 Err("some rows were refused (listed above); the others are stored".into())
@@ -323,7 +403,7 @@ async fn run(command: Command) -> Result<(), String> {
             output,
             store,
         } => cli::export(
-            &store.data,
+            &place(&store).await?,
             &cli::ExportArgs {
                 kind: &kind,
                 area: area.as_deref(),
@@ -345,7 +425,7 @@ async fn run(command: Command) -> Result<(), String> {
                     store,
                 },
         } => cli::passes_sheet(
-            &store.data,
+            &place(&store).await?,
             &area,
             building.as_deref(),
             tag.as_deref(),
@@ -354,7 +434,7 @@ async fn run(command: Command) -> Result<(), String> {
         ),
         Command::Keys {
             command: KeysCommand::Rotate { retire_old, store },
-        } => cli::keys_rotate(&store.data, retire_old),
+        } => cli::keys_rotate(&place(&store).await?, retire_old),
         Command::Backup { file, store } => {
             cli::backup(&store.data, &file, store.database.is_some())
         }
@@ -370,7 +450,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
             {
-                println!("revoked {device}");
+                say!("revoked {device}");
                 Ok(())
             } else {
                 Err(format!("no device {device}"))
@@ -379,12 +459,32 @@ async fn run(command: Command) -> Result<(), String> {
     }
 }
 
+/// Where the station of a command is: `--data`, and the shared storage with `--database`.
+async fn place(store: &Store) -> Result<cli::Place, String> {
+    let shared = match &store.database {
+        Some(url) => Some(
+            storage::open(&store.data, Some(url))
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
+    Ok(cli::Place {
+        data: store.data.clone(),
+        store: shared,
+    })
+}
+
 /// Demo admin login printed on a demo start.
 const DEMO_ADMIN: (&str, &str) = ("admin", "doorstep-demo");
 
 /// Opens the station in `data`; with `demo`, a new station is first filled with the
 /// demo community and given the demo admin.
-fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Station>, String> {
+fn open_station(
+    data: &std::path::Path,
+    demo: bool,
+    store: std::sync::Arc<dyn storage::Storage>,
+) -> Result<std::sync::Arc<Station>, String> {
     let fresh = !data.join("station.db").exists();
     if demo && fresh {
         let key = station::store_key(data).map_err(|e| e.to_string())?;
@@ -397,7 +497,7 @@ fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Sta
             r.residents, r.visits, r.needs, r.referrals, r.check_ins, r.requests, r.deliveries
         );
     }
-    let station = Station::open(data).map_err(|e| e.to_string())?;
+    let station = Station::open_with(data, Some(store)).map_err(|e| e.to_string())?;
     if demo {
         let admins = station.admins.count().map_err(|e| e.to_string())?;
         if admins == 0 {
@@ -414,18 +514,24 @@ fn open_station(data: &std::path::Path, demo: bool) -> Result<std::sync::Arc<Sta
     Ok(std::sync::Arc::new(station))
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGTERM or Ctrl-C. The handlers are installed when this is called, not
+/// when it is first polled, so a signal right after start is a stop, not a kill.
+fn shutdown() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
 }

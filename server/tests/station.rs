@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use doorstep_core::stats::{self, LedgerKind};
 use doorstep_core::sync::Role;
 use doorstep_core::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
 use doorstep_server::station::{self, Station};
+use doorstep_server::stats::{self, LedgerKind};
 use doorstep_server::sync::enrol::{self, CodeRequest};
 use doorstep_server::{demo, export, storage, AppState};
 use rusqlite::Connection;

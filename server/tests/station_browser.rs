@@ -213,7 +213,7 @@ async fn an_admin_logs_in_reads_the_overview_enrols_a_phone_and_downloads() {
         .unwrap()
         .as_millis() as i64;
     let (_, today) =
-        doorstep_core::stats::day_bounds(now, doorstep_server::station::UTC_OFFSET_MINUTES);
+        doorstep_server::stats::day_bounds(now, doorstep_server::station::UTC_OFFSET_MINUTES);
     assert_eq!(
         week,
         count(

@@ -55,6 +55,20 @@ fn import_reports_bad_rows_and_stores_the_rest() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("residents added 0"));
     let o = doorstep(&data, &["import", "residents", "/no/such.csv"]);
     assert!(one_line_error(&o).contains("cannot read /no/such.csv"));
+    // Columns in the wrong order: every row refused, nothing stored, and it says so.
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(
+        &wrong,
+        "区域,地址,姓名,出生年份,性别\n武昌区,1号,甲,女,1960\n",
+    )
+    .unwrap();
+    let o = doorstep(&data, &["import", "residents", wrong.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(!o.status.success());
+    assert!(
+        out.contains("rows refused 1") && out.contains("nothing was stored: 1 of 1 rows"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -419,4 +433,114 @@ fn backup_and_restore_round_trip_through_one_encrypted_file() {
     args.extend(pg);
     let o = doorstep(&dir.path().join("pg"), &args);
     assert!(one_line_error(&o).contains("pg_restore"));
+}
+
+/// Every command run with its standard output already closed, as `doorstep enrol ... |
+/// head -1` leaves it once `head` has its line: the command does its work and exits as
+/// it would have, without a panic.
+#[test]
+fn every_command_survives_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let key = doorstep_server::station::store_key(&data).unwrap();
+    doorstep_server::demo::fill_sized(&data.join("station.db"), &key, now_ms(), 30).unwrap();
+    let sheet = dir.path().join("r.csv");
+    std::fs::write(&sheet, doorstep_core::sample::residents_csv(5, 1)).unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let backup = out("b.backup");
+    let restored = out("restored");
+    let key_file = data.join("station.key").to_str().unwrap().to_string();
+    let d = data.to_str().unwrap().to_string();
+    let runs: Vec<(Vec<String>, bool)> = [
+        (
+            vec![
+                "enrol",
+                "--user",
+                "wang",
+                "--role",
+                "social_worker",
+                "--area",
+                "武昌区",
+                "--data",
+                &d,
+            ],
+            true,
+        ),
+        (
+            vec![
+                "admin",
+                "create",
+                "--name",
+                "王站长",
+                "--password",
+                "long enough",
+                "--data",
+                &d,
+            ],
+            true,
+        ),
+        (
+            vec!["import", "residents", sheet.to_str().unwrap(), "--data", &d],
+            true,
+        ),
+        (
+            vec![
+                "export",
+                "visits",
+                "--from",
+                "2000-01-01",
+                "--to",
+                "2100-01-01",
+                "-o",
+                &out("v.csv"),
+                "--data",
+                &d,
+            ],
+            true,
+        ),
+        (
+            vec![
+                "passes",
+                "sheet",
+                "--area",
+                "武昌区",
+                "-o",
+                &out("p.pdf"),
+                "--data",
+                &d,
+            ],
+            true,
+        ),
+        (vec!["keys", "rotate", "--data", &d], true),
+        (vec!["backup", &backup, "--data", &d], true),
+        (
+            vec!["restore", &backup, "--key", &key_file, "--data", &restored],
+            true,
+        ),
+        (
+            vec!["revoke", "--device", "no-such-device", "--data", &d],
+            false,
+        ),
+        (vec!["--help"], true),
+        (vec!["--version"], true),
+    ]
+    .into_iter()
+    .map(|(args, ok)| (args.into_iter().map(String::from).collect(), ok))
+    .collect();
+    for (args, should_succeed) in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_doorstep"))
+            .args(&args)
+            .env("RUST_LOG", "warn")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(o.status.success(), should_succeed, "{args:?}: {err}");
+    }
+    assert!(std::path::Path::new(&out("p.pdf")).exists());
+    assert!(std::path::Path::new(&restored).join("station.db").exists());
 }

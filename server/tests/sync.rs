@@ -449,6 +449,7 @@ async fn concurrent_writers_never_make_a_pull_skip(b: Backend) {
                 &doorstep_server::sync::enrol::hash(&code.replace('-', "")),
                 &format!("dev{i}"),
                 &format!("tok{i}"),
+                None,
                 env.clock_now(),
             )
             .await
@@ -524,12 +525,10 @@ async fn two_nodes_on_one_database_serve_the_same_data(b: Backend) {
     let env = Env::start(b).await;
     // A second node over the same database, with its own connections.
     let store2 = open_like_cli(&env.dir, &env.database).await;
-    let (addr2, _node2) = doorstep_server::spawn_local(AppState {
-        store: store2,
-        clock: env.clock.clone(),
-    })
-    .await
-    .unwrap();
+    let (addr2, _node2) =
+        doorstep_server::spawn_local(AppState::with_clock(store2, env.clock.clone()))
+            .await
+            .unwrap();
     let node2 = format!("http://{addr2}");
     let (a, _) = env.phone("wang", SW, &[GRID1]).await;
     let phone_b = env.new_phone();

@@ -12,7 +12,7 @@ use common::*;
 use doorstep_core::log::{self, snapshot, Op};
 use doorstep_core::registry::{NewHousehold, NewResident, ResidentPatch, Sex};
 use doorstep_core::sync::protocol::OpResult;
-use doorstep_core::{Doorstep, SCHEMA};
+use doorstep_core::{Clock, Doorstep, SystemClock, SCHEMA};
 use doorstep_server::storage::{Device, SqliteStorage, Storage};
 use doorstep_server::sync::{enrol, pull, push};
 use proptest::prelude::*;
@@ -101,6 +101,7 @@ async fn world() -> World {
                 &enrol::hash(&enrol::normalize(&code)),
                 &phone.device_id(),
                 &format!("t{i}"),
+                None,
                 1,
             )
             .await
@@ -133,7 +134,7 @@ async fn world() -> World {
 }
 
 async fn send(w: &World, dev: usize, ops: &[Op]) -> Vec<OpResult> {
-    push(w.store.as_ref(), &w.devices[dev], ops, 0)
+    push(w.store.as_ref(), &w.devices[dev], ops, SystemClock.now_ms())
         .await
         .unwrap()
 }

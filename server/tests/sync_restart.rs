@@ -21,7 +21,17 @@ fn doorstep(args: &[&str], dir: &tempfile::TempDir, database: &Option<String>) -
     c
 }
 
-fn serve(listen: &str, dir: &tempfile::TempDir, database: &Option<String>) -> (Child, String) {
+/// A server process, killed when dropped so a failing test leaves none behind.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(listen: &str, dir: &tempfile::TempDir, database: &Option<String>) -> (Server, String) {
     let mut child = doorstep(&["serve", "--listen", listen], dir, database)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -36,13 +46,13 @@ fn serve(listen: &str, dir: &tempfile::TempDir, database: &Option<String>) -> (C
         .strip_prefix("listening on ")
         .expect("address line")
         .to_string();
-    (child, addr)
+    (Server(child), addr)
 }
 
 async fn killed_mid_push_and_restarted(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let database = fresh_database(b, &dir).await;
-    let (mut child, addr) = serve("127.0.0.1:0", &dir, &database);
+    let (child, addr) = serve("127.0.0.1:0", &dir, &database);
     let out = doorstep(
         &[
             "enrol",
@@ -63,7 +73,9 @@ async fn killed_mid_push_and_restarted(b: Backend) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let code = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    // The code is the first line; a QR of it for a phone's camera follows.
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let code = stdout.lines().next().unwrap_or_default().trim().to_string();
 
     let phone = doorstep_core::Doorstep::open(dir.path().join("phone.db"), &[1u8; 32]).unwrap();
     phone.enrol(&format!("http://{addr}"), &code).await.unwrap();
@@ -109,18 +121,16 @@ async fn killed_mid_push_and_restarted(b: Backend) {
     while store.op_count().await.unwrap() == 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     let at_kill = store.op_count().await.unwrap();
     assert!(
         at_kill > 0 && at_kill < total,
         "killed mid-push: {at_kill} of {total} stored"
     );
-    let (mut again, addr2) = serve(&addr, &dir, &database);
+    let (again, addr2) = serve(&addr, &dir, &database);
     assert_eq!(addr2, addr);
     let report = sync.await.unwrap().expect("the sync survives the restart");
-    again.kill().unwrap();
-    again.wait().unwrap();
+    drop(again);
     assert_eq!(report.pending, 0);
     assert_eq!(phone.pending_op_count().unwrap(), 0);
     let ids = server_op_ids(store.as_ref()).await;

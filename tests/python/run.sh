@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the Python suite against freshly generated bindings and the debug cdylib.
+# Runs the Python suite against freshly generated bindings and the cdylib of a profile:
+# tests/python/run.sh [debug|release]   (default: debug; scripts/test-all.sh runs release,
+# so the stripped release library the apps ship is the one tested).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-scripts/gen-bindings.sh
+scripts/gen-bindings.sh "${1:-debug}"
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
 exec tests/with-server.sh python3 -m pytest -q tests/python

@@ -61,6 +61,7 @@ def test_import_csv_and_search_in_pinyin(store):
     report = store.import_csv(CSV.encode("gbk"))
     assert (report.households_added, report.residents_added) == (2, 3)
     assert [(e.line, e.column) for e in report.errors] == [(5, "姓名")]
+    assert (report.rows, report.rows_refused, report.error_count, report.refused_whole) == (4, 1, 1, False)
     hits = store.search(ds.SearchQuery(text="zw", area_id=None, tag=None, limit=10))
     assert [h.resident.name for h in hits] == ["张伟"]
     assert "丽岛花园" in hits[0].address
@@ -70,6 +71,20 @@ def test_import_csv_and_search_in_pinyin(store):
     assert [h.resident.name for h in elderly] == ["张伟"]
     again = store.import_csv(CSV.encode("utf-8-sig"))
     assert (again.households_added, again.residents_added, again.unchanged) == (0, 0, 3)
+
+
+def test_a_sheet_with_house_numbers_and_crlf_lines(store):
+    sheet = "街道,社区,网格,楼栋,单元,门牌号,姓名,性别,出生年份\r\n" + "".join(
+        f"中南路街道,丽岛社区,第3网格,3栋,{e},{r},居民{e}{r},女,1950\r\n" for e in (1, 2) for r in (101, 102)
+    ) + "中南路街道,丽岛社区,第3网格,3栋,1,103,,女,1950\r\n"
+    report = store.import_csv(sheet.encode("gbk"))
+    assert (report.households_added, report.residents_added) == (4, 4)
+    assert [(e.line, e.column) for e in report.errors] == [(6, "姓名")]
+    hit = store.search(ds.SearchQuery(text="居民2102", area_id=None, tag=None, limit=10))[0]
+    assert hit.address == "3栋2单元102室"
+    with pytest.raises(ds.DoorstepError.Invalid) as e:
+        store.import_csv(b"")
+    assert "empty" in str(e.value)
 
 
 def test_typed_errors_for_bad_records(store):

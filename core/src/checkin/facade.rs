@@ -41,6 +41,34 @@ impl Doorstep {
         self.write(|w| trust_key(w, public_key, valid_from_ms))
     }
 
+    /// The secrets of the signing keys this device holds, (key id, secret): for a station
+    /// whose nodes share their keys.
+    pub fn signing_secrets(&self) -> Result<Vec<(String, [u8; 32])>> {
+        self.read(store::signing_secrets)
+    }
+
+    /// Keeps the secret of a signing key made elsewhere (another node of this station) and
+    /// returns its key id. A key already held, or retired on the trust list, is left
+    /// alone: a retired key must never sign again.
+    pub fn import_signing_key(&self, secret: &[u8; 32]) -> Result<String> {
+        let key = pass::StationKey::from_secret(secret);
+        let id = key.key_id();
+        self.read(|c| {
+            let trusted = store::trusted_key(c, &id.to_hex())?;
+            if trusted.as_ref().is_some_and(|t| t.retired_at.is_some())
+                || store::signing_secrets(c)?
+                    .iter()
+                    .any(|(k, _)| *k == id.to_hex())
+            {
+                return Ok(());
+            }
+            // Ordered by when the key took effect, so a node's newest key stays newest.
+            let since = trusted.map_or(0, |t| t.valid_from);
+            store::insert_signing_key(c, &id, secret, &key.public(), since)
+        })?;
+        Ok(id.to_hex())
+    }
+
     /// Retires a key: its passes are refused from now on, and its secret is destroyed.
     pub fn retire_key(&self, key_id: &str) -> Result<TrustedKey> {
         self.write(|w| retire_key(w, key_id))
@@ -184,11 +212,10 @@ impl Doorstep {
         self.read(|c| tube(c, tube_id))
     }
 
-    /// Tubes opened since `since_ms` at `site` (every site with `None`): open ones first,
-    /// then the newest. A marshal resumes an open tube and finds a positive one's recall
-    /// list here.
-    pub fn recent_tubes(&self, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
-        self.read(|c| recent_tubes(c, site, since_ms))
+    /// A site's tubes, open ones first, then the most recently opened; at most `limit`
+    /// (a marshal's screen shows what it fills now and the results that came back).
+    pub fn tubes(&self, site: &str, limit: u32) -> Result<Vec<Tube>> {
+        self.read(|c| store::tubes_at(c, site, limit))
     }
 
     /// Who to recall from a positive tube, with their households.

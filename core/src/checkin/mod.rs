@@ -148,7 +148,7 @@ pub const MAX_TUBE_CAPACITY: u32 = 20;
 /// Default day boundary: China Standard Time, UTC+8.
 pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 480;
 /// Longest validity of one pass.
-pub const MAX_VALIDITY_MS: i64 = 366 * 86_400_000;
+pub const MAX_VALIDITY_MS: i64 = pass::MAX_VALIDITY_S as i64 * 1000;
 /// Most passes one printed sheet issues.
 pub const MAX_SHEET_PASSES: usize = 5_000;
 
@@ -833,12 +833,6 @@ pub fn open_tube(w: &mut Writer, code: &str, site: &str, capacity: Option<u32>) 
 /// A tube by id.
 pub fn tube(conn: &Connection, id: &str) -> Result<Tube> {
     store::tube(conn, id)?.ok_or_else(|| Error::not_found("tube", id))
-}
-
-/// Tubes opened since `since_ms` at `site` (any site for `None`), open ones first.
-pub fn recent_tubes(conn: &Connection, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
-    let site = site.map(str::trim).filter(|s| !s.is_empty());
-    store::recent_tubes(conn, site, since_ms)
 }
 
 /// Scans a resident's pass into an open tube: the scan is their check-in at the tube's

@@ -24,9 +24,13 @@ pub const TEXT_LEN: usize = PREFIX.len() + PAYLOAD_LEN / 2 * 3;
 /// protocol's message, nor another protocol's as a pass.
 pub const DOMAIN: &[u8; 4] = b"DSP1";
 
-/// Longest input the decoder looks at; anything longer is not a pass and is refused
-/// before any work is spent on it.
-const MAX_INPUT: usize = 512;
+/// Longest input the decoder looks at, in bytes as scanned (surrounding whitespace
+/// included); anything longer is not a pass and is refused before any work is spent on
+/// it, trimming included.
+pub const MAX_INPUT: usize = 512;
+/// Longest validity window a pass may have, in seconds: 366 days. Issuers refuse to sign
+/// a longer one and readers refuse to admit one, even when a trusted key signed it.
+pub const MAX_VALIDITY_S: u32 = 366 * 86_400;
 /// Flag bits that carry meaning in version 1; the others must be zero.
 const FLAG_MASK: u8 = 0b0000_1111;
 
@@ -181,7 +185,7 @@ impl SignedPass {
 pub enum Unreadable {
     /// Nothing was scanned.
     Empty,
-    /// Longer than any pass; the length is given.
+    /// Longer than any pass; the length in bytes is given.
     TooLong(usize),
     /// Some other QR code (a URL, a payment code): it lacks the `DS1:` prefix.
     NoPrefix,
@@ -193,13 +197,19 @@ pub enum Unreadable {
     Version(u8),
     /// Flag bits that version 1 does not define are set.
     ReservedFlags(u8),
+    /// The validity window ends before it begins or is longer than 366 days; the window
+    /// as (valid_from, valid_until) in Unix seconds.
+    Window(u32, u32),
 }
 
 impl fmt::Display for Unreadable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unreadable::Empty => write!(f, "nothing was scanned"),
-            Unreadable::TooLong(n) => write!(f, "{n} characters is longer than any pass"),
+            Unreadable::TooLong(n) => write!(
+                f,
+                "{n} bytes is longer than any pass ({MAX_INPUT} at most, whitespace included)"
+            ),
             Unreadable::NoPrefix => write!(f, "not a Doorstep pass (no {PREFIX} prefix)"),
             Unreadable::NotBase45 => write!(f, "the pass text is not Base45"),
             Unreadable::Length(n) => {
@@ -210,26 +220,38 @@ impl fmt::Display for Unreadable {
             }
             Unreadable::Version(v) => write!(f, "pass version {v} is not supported"),
             Unreadable::ReservedFlags(b) => write!(f, "pass flags {b:#04x} set undefined bits"),
+            Unreadable::Window(from, until) if until <= from => write!(
+                f,
+                "the pass's validity window ends ({until}) before it begins ({from})"
+            ),
+            Unreadable::Window(from, until) => write!(
+                f,
+                "the pass is valid for {} days, longer than the {} a pass may be",
+                (until - from).div_ceil(86_400),
+                MAX_VALIDITY_S / 86_400
+            ),
         }
     }
 }
 
-/// Reads a pass text as a scanner gives it (surrounding whitespace is ignored). Checks
-/// only the form; the signature, key and dates are the scan's business.
+/// Reads a pass text as a scanner gives it. Input over [`MAX_INPUT`] bytes is refused
+/// before anything else; then ASCII whitespace around the text (space, tab, LF, FF, CR) is
+/// ignored, and no other character is. Checks only the form and the window's length; the
+/// signature, key and dates are the scan's business.
 pub fn decode(text: &str) -> Result<SignedPass, Unreadable> {
+    if text.len() > MAX_INPUT {
+        return Err(Unreadable::TooLong(text.len()));
+    }
     let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
     if text.is_empty() {
         return Err(Unreadable::Empty);
-    }
-    if text.len() > MAX_INPUT {
-        return Err(Unreadable::TooLong(text.chars().count()));
     }
     let rest = text.strip_prefix(PREFIX).ok_or(Unreadable::NoPrefix)?;
     let bytes = base45::decode(rest).map_err(|_| Unreadable::NotBase45)?;
     decode_bytes(&bytes)
 }
 
-/// Reads the 94 payload bytes.
+/// Reads the 94 payload bytes, refusing a window that is empty or longer than 366 days.
 pub fn decode_bytes(b: &[u8]) -> Result<SignedPass, Unreadable> {
     if b.len() != PAYLOAD_LEN {
         return Err(Unreadable::Length(b.len()));
@@ -246,6 +268,10 @@ pub fn decode_bytes(b: &[u8]) -> Result<SignedPass, Unreadable> {
         out
     };
     let u32_at = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let (valid_from, valid_until) = (u32_at(21), u32_at(25));
+    if valid_until <= valid_from || valid_until - valid_from > MAX_VALIDITY_S {
+        return Err(Unreadable::Window(valid_from, valid_until));
+    }
     let mut signature = [0u8; SIGNATURE_LEN];
     signature.copy_from_slice(&b[BODY_LEN..]);
     Ok(SignedPass {
@@ -253,8 +279,8 @@ pub fn decode_bytes(b: &[u8]) -> Result<SignedPass, Unreadable> {
             key_id: KeyId([b[1], b[2], b[3], b[4]]),
             pass_id: PassId(arr(5..13)),
             resident_ref: ResidentRef(arr(13..21)),
-            valid_from: u32_at(21),
-            valid_until: u32_at(25),
+            valid_from,
+            valid_until,
             priority: PriorityFlags::from_bits(b[29]),
         },
         signature,

@@ -139,6 +139,13 @@ pub fn decode_image(bytes: &[u8]) -> std::result::Result<String, String> {
 
 /// Reads the first QR code in a greyscale frame (`width * height` bytes, row by row), as
 /// a camera's Y plane gives it.
+///
+/// The decoder is rxing (ZXing's detector and decoder, with zxing-cpp's QR reader). A
+/// frame it cannot read as it is gets up to three more tries, each only when the one
+/// before failed: its levels stretched (a dim screen, a washed-out print), thresholds
+/// between the levels of its histogram (a faint code on a bright page, where a local
+/// threshold at the code's edge turns its quiet zone dark), and the stretched frame
+/// smoothed (sensor noise). `tests/qr_camera.rs` holds the damage this was measured on.
 pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> std::result::Result<String, String> {
     if width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
         return Err(format!(
@@ -152,19 +159,126 @@ pub fn decode_luma(width: u32, height: u32, luma: &[u8]) -> std::result::Result<
             luma.len()
         ));
     }
-    // rqrr is a third-party decoder fed whatever a camera saw; a panic deep inside it
-    // must become "unreadable", not take the scan down.
+    // The decoder is a third-party library fed whatever a camera saw; a panic deep
+    // inside it must become "unreadable", not take the scan down.
     let found = std::panic::catch_unwind(|| {
-        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| luma[y * w + x]);
-        img.detect_grids()
-            .iter()
-            .find_map(|g| g.decode().ok().map(|(_, text)| text))
+        let read = |px: &[u8]| read_qr(px, width, height);
+        read(luma).or_else(|| {
+            let stretched = stretch(luma);
+            read(&stretched)
+                .or_else(|| {
+                    let t = otsu(luma, 0, 255);
+                    [t, otsu(luma, 0, t), otsu(luma, t.saturating_add(1), 255)]
+                        .into_iter()
+                        .find_map(|t| read(&threshold(luma, t)))
+                })
+                .or_else(|| read(&smooth(&stretched, w, h)))
+        })
     });
     match found {
         Ok(Some(text)) => Ok(text),
         Ok(None) => Err("no QR code was found in the image".into()),
         Err(_) => Err("the QR decoder failed on this image".into()),
     }
+}
+
+/// One try of the decoder on a frame: the text of a QR code, if it finds one.
+fn read_qr(luma: &[u8], width: u32, height: u32) -> Option<String> {
+    let mut hints = rxing::DecodeHints::default();
+    rxing::helpers::detect_in_luma_slice_with_hints(
+        luma,
+        width,
+        height,
+        Some(rxing::BarcodeFormat::QR_CODE),
+        &mut hints,
+    )
+    .ok()
+    .map(|r| r.getText().to_string())
+}
+
+/// Stretches the levels so the darkest and lightest hundredth of the pixels become
+/// black and white.
+fn stretch(luma: &[u8]) -> Vec<u8> {
+    let mut hist = [0usize; 256];
+    for &p in luma {
+        hist[p as usize] += 1;
+    }
+    let cut = luma.len() / 100;
+    let mut seen = 0;
+    let lo = (0..256)
+        .find(|&i| {
+            seen += hist[i];
+            seen > cut
+        })
+        .unwrap_or(0);
+    seen = 0;
+    let hi = (0..256)
+        .rev()
+        .find(|&i| {
+            seen += hist[i];
+            seen > cut
+        })
+        .unwrap_or(255);
+    if hi <= lo {
+        return luma.to_vec();
+    }
+    let table: Vec<u8> = (0..256)
+        .map(|i| ((i as f32 - lo as f32) * 255.0 / (hi - lo) as f32).clamp(0.0, 255.0) as u8)
+        .collect();
+    luma.iter().map(|&p| table[p as usize]).collect()
+}
+
+/// Otsu's threshold over the pixels whose level lies in `lo..=hi`: the level that best
+/// splits them into a dark and a light class.
+fn otsu(luma: &[u8], lo: u8, hi: u8) -> u8 {
+    let mut hist = [0f64; 256];
+    for &p in luma {
+        if (lo..=hi).contains(&p) {
+            hist[p as usize] += 1.0;
+        }
+    }
+    let total: f64 = hist.iter().sum();
+    let sum: f64 = hist.iter().enumerate().map(|(i, n)| i as f64 * n).sum();
+    let (mut below, mut below_sum, mut best, mut level) = (0.0, 0.0, -1.0, lo);
+    for (i, n) in hist.iter().enumerate() {
+        below += n;
+        below_sum += i as f64 * n;
+        let above = total - below;
+        if below == 0.0 || above == 0.0 {
+            continue;
+        }
+        let gap = below_sum / below - (sum - below_sum) / above;
+        let spread = below * above * gap * gap;
+        if spread > best {
+            best = spread;
+            level = i as u8;
+        }
+    }
+    level
+}
+
+/// Black at or below level `t`, white above.
+fn threshold(luma: &[u8], t: u8) -> Vec<u8> {
+    luma.iter().map(|&p| if p <= t { 0 } else { 255 }).collect()
+}
+
+/// Each pixel the mean of its 3×3 neighbourhood (edges repeat), which quiets sensor
+/// noise before the decoder's own threshold.
+fn smooth(luma: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let at = |x: usize, y: usize| luma[y * w + x] as u32;
+    let mut out = vec![0u8; luma.len()];
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(w - 1));
+            let sum: u32 = [y0, y, y1]
+                .iter()
+                .map(|&yy| at(x0, yy) + at(x, yy) + at(x1, yy))
+                .sum();
+            out[y * w + x] = ((sum + 4) / 9) as u8;
+        }
+    }
+    out
 }
 
 // The sheet: A4 portrait in points, 2 columns by 4 rows.

@@ -44,6 +44,20 @@ pub fn current_signing_key(conn: &Connection) -> Result<Option<[u8; 32]>> {
     Ok(secret.and_then(|s| <[u8; 32]>::try_from(s.as_slice()).ok()))
 }
 
+/// Every secret key this device holds: (key id, secret).
+pub fn signing_secrets(conn: &Connection) -> Result<Vec<(String, [u8; 32])>> {
+    let mut stmt = conn.prepare_cached("SELECT key_id, secret FROM signing_key ORDER BY key_id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, s)| <[u8; 32]>::try_from(s.as_slice()).ok().map(|s| (id, s)))
+        .collect())
+}
+
 /// Forgets a secret key: a retired key must never sign again.
 pub fn delete_signing_key(conn: &Connection, key_id: &str) -> Result<()> {
     conn.prepare_cached("DELETE FROM signing_key WHERE key_id = ?1")?
@@ -249,10 +263,11 @@ pub fn check_ins(conn: &Connection, site: &str, day: &str) -> Result<Vec<CheckIn
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-const TUBE_COLS: &str = "t.id, t.code, t.site, t.capacity, t.status, t.result, t.opened_at, \
-     t.sealed_at, t.result_at, (SELECT count(*) FROM tube_member m WHERE m.tube_id = t.id)";
+const TUBE_COLS: &str = "t.id, t.code, t.site, t.capacity, t.status, t.result, t.opened_at,
+     t.sealed_at, t.result_at,
+     (SELECT count(*) FROM tube_member m WHERE m.tube_id = t.id)";
 
-fn tube_row(r: &Row) -> rusqlite::Result<Tube> {
+fn tube_row(r: &rusqlite::Row) -> rusqlite::Result<Tube> {
     Ok(Tube {
         id: r.get(0)?,
         code: r.get(1)?,
@@ -279,24 +294,21 @@ fn tube_row(r: &Row) -> rusqlite::Result<Tube> {
 pub fn tube(conn: &Connection, id: &str) -> Result<Option<Tube>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {TUBE_COLS} FROM tube t
-             WHERE t.id = ?1 AND t._deleted = 0 AND t.code IS NOT NULL"
+            "SELECT {TUBE_COLS} FROM tube t WHERE t.id = ?1 AND t._deleted = 0 AND t.code IS NOT NULL"
         ))?
         .query_row([id], tube_row)
         .optional()?)
 }
 
-/// Tubes opened since `since_ms` at `site` (any site for `None`), open ones first, then
-/// the newest.
-pub fn recent_tubes(conn: &Connection, site: Option<&str>, since_ms: i64) -> Result<Vec<Tube>> {
+/// A site's tubes, open ones first, then the most recently opened; at most `limit`.
+pub fn tubes_at(conn: &Connection, site: &str, limit: u32) -> Result<Vec<Tube>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {TUBE_COLS} FROM tube t
-         WHERE t._deleted = 0 AND t.code IS NOT NULL AND t.opened_at >= ?1
-           AND (?2 IS NULL OR t.site = ?2)
-         ORDER BY t.status = 'open' DESC, t.opened_at DESC, t.id"
+         WHERE t.site = ?1 AND t._deleted = 0 AND t.code IS NOT NULL
+         ORDER BY t.status = 'open' DESC, t.opened_at DESC, t.id DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![since_ms, site], tube_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let rows = stmt.query_map(rusqlite::params![site, limit], tube_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The code of an open tube, other than `except`, that holds this resident.

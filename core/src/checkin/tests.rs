@@ -389,6 +389,9 @@ fn flipping_any_single_bit_of_a_valid_pass_is_refused() {
             1..=4 => matches!(o, ScanOutcome::UnknownKey { .. }),
             // The high bits of the flags byte are reserved: unreadable, not forged.
             29 if bit % 8 >= 4 => matches!(o, ScanOutcome::Unreadable { .. }),
+            // A window that no longer begins before it ends, or is longer than 366 days,
+            // is unreadable before its signature is checked.
+            21..=28 if decode(&text).is_err() => matches!(o, ScanOutcome::Unreadable { .. }),
             _ => o == ScanOutcome::Forged,
         };
         assert!(expected, "bit {bit}: {o:?}");
@@ -646,33 +649,17 @@ fn a_tube_takes_at_most_its_capacity_and_nobody_after_sealing() {
     // Opening an open tube again resumes it.
     let t2 = s.d.open_tube("T2", SITE, None).unwrap();
     assert_eq!(s.d.open_tube("T2", SITE, None).unwrap(), t2);
-}
-
-#[test]
-fn recent_tubes_list_open_ones_first_then_the_newest() {
-    let s = station();
-    let p = s.pass(&s.adult);
-    let sealed = s.d.open_tube("T1", SITE, None).unwrap();
-    assert!(s.d.tube_scan(&sealed.id, &p.text, "1").unwrap().added);
-    s.d.seal_tube(&sealed.id).unwrap();
-    s.clock.advance(60_000);
-    let open = s.d.open_tube("T2", SITE, None).unwrap();
-    s.clock.advance(60_000);
-    let elsewhere = s.d.open_tube("T3", "紫阳公园核酸点", None).unwrap();
-    let codes = |site: Option<&str>, since: i64| -> Vec<String> {
-        s.d.recent_tubes(site, since)
-            .unwrap()
-            .into_iter()
-            .map(|t| t.code)
-            .collect()
-    };
-    assert_eq!(codes(Some(SITE), 0), ["T2", "T1"]);
-    assert_eq!(codes(None, 0)[..2], ["T3", "T2"]);
-    assert_eq!(codes(None, 0).len(), 3);
-    let t1 = &s.d.recent_tubes(Some(SITE), 0).unwrap()[1];
-    assert_eq!((t1.status, t1.members), (TubeStatus::Sealed, 1));
-    assert!(codes(Some(SITE), open.opened_at_ms + 1).is_empty());
-    assert_eq!(codes(Some(" "), elsewhere.opened_at_ms).len(), 1);
+    // The site's tubes: the open ones first, the sealed one with its members last.
+    let listed = s.d.tubes(SITE, 10).unwrap();
+    let codes: Vec<&str> = listed.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(
+        codes[..2].contains(&"T0") && codes[..2].contains(&"T2"),
+        "{codes:?}"
+    );
+    assert_eq!(listed[2], sealed);
+    assert_eq!(s.d.tubes(SITE, 1).unwrap().len(), 1);
+    assert!(s.d.tubes("另一个核酸点", 10).unwrap().is_empty());
 }
 
 #[test]
@@ -784,7 +771,7 @@ fn door_to_door_sampling_puts_a_bedridden_resident_in_a_tube_at_home() {
 }
 
 #[test]
-fn a_rendered_png_is_read_back_by_rqrr_and_admitted() {
+fn a_rendered_png_is_read_back_by_the_decoder_and_admitted() {
     let s = station();
     let p = s.pass(&s.adult);
     let png = s.d.pass_png(&p.text, 4).unwrap();
@@ -975,8 +962,10 @@ proptest! {
     #[test]
     fn pass_bytes_round_trip(
         key in any::<[u8; 4]>(), id in any::<[u8; 8]>(), r in any::<[u8; 8]>(),
-        from in any::<u32>(), until in any::<u32>(), flags in 0u8..16, sig in any::<[u8; 32]>(),
+        from in 0..u32::MAX - MAX_VALIDITY_S, days in 1..=MAX_VALIDITY_S,
+        flags in 0u8..16, sig in any::<[u8; 32]>(),
     ) {
+        let until = from + days;
         let mut signature = [0u8; 64];
         signature[..32].copy_from_slice(&sig);
         let p = SignedPass {
@@ -992,6 +981,19 @@ proptest! {
     }
 
     #[test]
+    fn a_window_that_is_empty_or_longer_than_366_days_is_always_refused(
+        from in any::<u32>(), until in any::<u32>(), sig in any::<[u8; 32]>(),
+    ) {
+        prop_assume!(until <= from || until - from > MAX_VALIDITY_S);
+        let mut b = [0u8; PAYLOAD_LEN];
+        b[0] = VERSION;
+        b[21..25].copy_from_slice(&from.to_be_bytes());
+        b[25..29].copy_from_slice(&until.to_be_bytes());
+        b[BODY_LEN..BODY_LEN + 32].copy_from_slice(&sig);
+        prop_assert_eq!(decode_bytes(&b), Err(Unreadable::Window(from, until)));
+    }
+
+    #[test]
     fn the_decoder_never_panics(s in any::<String>(), b in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = decode(&s);
         let _ = decode_bytes(&b);
@@ -999,4 +1001,102 @@ proptest! {
         let refused = decode(&prefixed).is_err();
         prop_assert!(refused || s.len() == TEXT_LEN - PREFIX.len());
     }
+}
+
+#[test]
+fn the_length_limit_counts_the_text_as_scanned_whitespace_included() {
+    let s = station();
+    let p = s.pass(&s.adult);
+    // 145 characters and 367 spaces is 512: at the limit, trimmed and admitted.
+    let padded = format!("{}{}", p.text, " ".repeat(MAX_INPUT - TEXT_LEN));
+    assert_eq!(padded.len(), MAX_INPUT);
+    assert_eq!(s.scan(&padded), admitted("A-001"));
+    // One byte more, or the issue's 400 spaces, is refused before it is trimmed.
+    for extra in [MAX_INPUT - TEXT_LEN + 1, 400] {
+        let long = format!("{}{}", p.text, " ".repeat(extra));
+        assert_eq!(decode(&long), Err(Unreadable::TooLong(TEXT_LEN + extra)));
+        let o = s.scan(&long);
+        assert!(
+            matches!(&o, ScanOutcome::Unreadable { reason } if reason.contains("longer than any pass")),
+            "{o:?}"
+        );
+    }
+    // Multi-byte characters count as their UTF-8 bytes.
+    let wide = format!("{}{}", p.text, "\u{3000}".repeat(123));
+    assert_eq!(decode(&wide), Err(Unreadable::TooLong(TEXT_LEN + 369)));
+}
+
+#[test]
+fn only_ascii_whitespace_around_a_pass_is_trimmed() {
+    let s = station();
+    let p = s.pass(&s.adult);
+    let want = decode(&p.text).unwrap();
+    // What scanners add: space, tab, LF, FF, CR, on either side.
+    for ws in [" ", "\t", "\n", "\x0c", "\r", "\r\n", " \t\r\n"] {
+        assert_eq!(decode(&format!("{ws}{}{ws}", p.text)), Ok(want), "{ws:?}");
+    }
+    // Anything else is part of the text: before the prefix it hides the prefix, after
+    // the Base45 it is not Base45.
+    for other in [
+        "\x0b", "\u{a0}", "\u{3000}", "\u{200b}", "\u{feff}", "\u{85}",
+    ] {
+        assert_eq!(
+            decode(&format!("{other}{}", p.text)),
+            Err(Unreadable::NoPrefix),
+            "{other:?}"
+        );
+        assert_eq!(
+            decode(&format!("{}{other}", p.text)),
+            Err(Unreadable::NotBase45),
+            "{other:?}"
+        );
+    }
+    // Whitespace inside the text is the Base45 space, or breaks it.
+    assert_eq!(
+        decode(&p.text.replacen(':', ":\n", 1)),
+        Err(Unreadable::NotBase45)
+    );
+    assert_eq!(s.scan(&format!("\t{}\r\n", p.text)), admitted("A-001"));
+}
+
+#[test]
+fn a_reader_refuses_a_window_longer_than_the_issuers_366_days_even_from_a_trusted_key() {
+    let s = station();
+    let secret: Vec<u8> =
+        s.d.read(|c| Ok(c.query_row("SELECT secret FROM signing_key", [], |r| r.get(0))?))
+            .unwrap();
+    let key = StationKey::from_secret(&secret.try_into().unwrap());
+    let sign = |from_s: i64, until_s: i64| {
+        key.sign(PassBody {
+            key_id: key.key_id(),
+            pass_id: PassId([1; 8]),
+            resident_ref: ResidentRef([2; 8]),
+            valid_from: from_s as u32,
+            valid_until: until_s as u32,
+            priority: PriorityFlags::default(),
+        })
+        .to_text()
+    };
+    let from = (NOW - HOUR) / 1000;
+    // Ten years, signed by the station's own trusted key: refused.
+    let ten_years = sign(from, from + 3653 * 86_400);
+    let o = s.scan(&ten_years);
+    assert!(
+        matches!(&o, ScanOutcome::Unreadable { reason } if reason.contains("3653 days")),
+        "{o:?}"
+    );
+    // 366 days and a second is one second too long; 366 days exactly is a pass.
+    let o = s.scan(&sign(from, from + 366 * 86_400 + 1));
+    assert!(matches!(o, ScanOutcome::Unreadable { .. }), "{o:?}");
+    assert_eq!(s.scan(&sign(from, from + 366 * 86_400)), admitted("A-001"));
+    // A window that ends before it begins is no pass either.
+    let o = s.scan(&sign(from, from - 1));
+    assert!(
+        matches!(&o, ScanOutcome::Unreadable { reason } if reason.contains("before it begins")),
+        "{o:?}"
+    );
+    // The issuer refuses the same windows.
+    let r = &s.adult.id;
+    assert!(s.d.issue_pass(r, NOW, NOW + 366 * DAY + 1000).is_err());
+    assert!(s.d.issue_pass(r, NOW, NOW + 366 * DAY).is_ok());
 }

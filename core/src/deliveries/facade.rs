@@ -41,16 +41,6 @@ impl Doorstep {
         self.write(|w| new_package(w, request_id, items))
     }
 
-    /// Wrong PINs a request's delivery PIN still takes before it locks (0: locked, use
-    /// another proof): what a runner's screen shows after a wrong one.
-    pub fn pin_tries_left(&self, request_id: &str) -> Result<u32> {
-        self.read(|c| {
-            store::request_or_404(c, request_id)?;
-            let failures = store::pin_failures(c, request_id)?;
-            Ok(MAX_PIN_FAILURES.saturating_sub(failures))
-        })
-    }
-
     /// A package by id.
     pub fn package(&self, id: &str) -> Result<Package> {
         self.read(|c| store::package_or_404(c, id))
@@ -68,6 +58,15 @@ impl Doorstep {
     /// still counted).
     pub fn handoff(&self, package_id: &str, input: &HandoffInput) -> Result<Handoff> {
         self.write(|w| handoff(w, package_id, input))?
+    }
+
+    /// Wrong PIN tries a request's delivery PIN still takes before it is locked (0: locked;
+    /// another proof is needed). A runner's screen shows it after a wrong PIN.
+    pub fn pin_tries_left(&self, request_id: &str) -> Result<u32> {
+        self.read(|c| {
+            store::request_or_404(c, request_id)?;
+            Ok(MAX_PIN_FAILURES.saturating_sub(store::pin_failures(c, request_id)?))
+        })
     }
 
     /// A package's handoffs in order.

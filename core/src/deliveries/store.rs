@@ -6,7 +6,8 @@ use super::model::*;
 use crate::error::{Error, Result};
 use crate::visits::Urgency;
 
-pub(crate) fn lines(json: Option<String>) -> Vec<ItemLine> {
+/// Item lines as stored (JSON), empty when there are none.
+pub fn lines(json: Option<String>) -> Vec<ItemLine> {
     json.and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default()
 }

@@ -557,7 +557,8 @@ fn wrong_pins_are_refused_counted_and_locked() {
     } else {
         "000000"
     };
-    assert_eq!(f.d.pin_tries_left(&req.request.id).unwrap(), MAX_PIN_FAILURES);
+    let request_id = req.request.id.clone();
+    assert_eq!(f.d.pin_tries_left(&request_id).unwrap(), MAX_PIN_FAILURES);
     for left in (0..MAX_PIN_FAILURES).rev() {
         let err = f
             .deliver(
@@ -571,7 +572,7 @@ fn wrong_pins_are_refused_counted_and_locked() {
             matches!(err, Error::ProofRefused(ref m) if m.contains(&format!("{left} tries left"))),
             "{err}"
         );
-        assert_eq!(f.d.pin_tries_left(&req.request.id).unwrap(), left);
+        assert_eq!(f.d.pin_tries_left(&request_id).unwrap(), left);
     }
     assert!(matches!(
         f.d.pin_tries_left("no-such-request"),
@@ -591,6 +592,7 @@ fn wrong_pins_are_refused_counted_and_locked() {
     // The tries survive a restart.
     drop(f.d);
     let d = Doorstep::open_with_clock(f.dir.path().join("d.db"), &KEY, f.clock.clone()).unwrap();
+    assert_eq!(d.pin_tries_left(&request_id).unwrap(), 0);
     let err = d
         .handoff(
             &p.id,

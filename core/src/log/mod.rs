@@ -51,6 +51,7 @@ pub struct EntityDef {
 
 /// What an op does to its entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Sets register fields (creating the row if needed).
@@ -82,10 +83,13 @@ impl Action {
 
 /// One entry of the change log: the unit that sync moves between devices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     /// Unique op id (UUIDv7).
     pub id: String,
-    /// When, by the author's hybrid logical clock.
+    /// When, by the author's hybrid logical clock: wall time in ms in the high 48 bits,
+    /// a counter in the low 16.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0))]
     pub hlc: Hlc,
     /// Author device.
     pub device: String,
@@ -97,8 +101,9 @@ pub struct Op {
     pub entity_id: String,
     /// Put, fact or delete.
     pub action: Action,
-    /// Fields set.
+    /// Fields set: strings, numbers, booleans, null, or arrays of them.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, additional_properties = true))]
     pub fields: Fields,
 }
 
@@ -391,9 +396,12 @@ fn apply_op_watching(
     Ok(())
 }
 
-/// Checks an op without applying it: known entity and fields, no nested values, an
-/// action its entity takes. The server runs it on every pushed op.
+/// Checks an op without applying it: ids, names and strings within the wire limits
+/// (`sync::protocol::MAX_*`) and free of NUL, a known entity and fields, no nested values,
+/// an action its entity takes. The server runs it on every pushed op before any storage
+/// sees it, so SQLite and PostgreSQL are handed the same ops.
 pub fn validate(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
+    check_limits(op)?;
     let def = check(schema, op)?;
     match (def.kind, op.action) {
         (EntityKind::Register, Action::Put | Action::Delete) | (EntityKind::Fact, Action::Fact) => {
@@ -405,6 +413,76 @@ pub fn validate(schema: Schema, op: &Op) -> Result<&'static EntityDef> {
             def.name,
             action.as_str()
         ))),
+    }
+}
+
+/// Refuses ids that are too long or hold other than letters, digits and `-_.:`, names and
+/// strings that are too long, and NUL anywhere (PostgreSQL's text cannot hold it).
+fn check_limits(op: &Op) -> Result<()> {
+    use crate::sync::protocol::{MAX_FIELD_BYTES, MAX_ID_BYTES, MAX_NAME_BYTES};
+    // The op id itself may be what is wrong: name the op by a short, printable prefix.
+    let name: String = op.id.chars().take(40).filter(|c| !c.is_control()).collect();
+    for (what, id) in [
+        ("id", &op.id),
+        ("device", &op.device),
+        ("entity_id", &op.entity_id),
+    ] {
+        if id.is_empty() || id.len() > MAX_ID_BYTES {
+            return Err(Error::invalid(format!(
+                "op {name:?}: {what} is {} bytes; ids are 1 to {MAX_ID_BYTES}",
+                id.len()
+            )));
+        }
+        if let Some(c) = id
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+        {
+            return Err(Error::invalid(format!(
+                "op {name:?}: {what} holds {c:?}; ids are ASCII letters, digits and -_.:"
+            )));
+        }
+    }
+    for (what, text) in [("user", &op.user), ("entity", &op.entity)] {
+        if text.len() > MAX_NAME_BYTES {
+            return Err(Error::invalid(format!(
+                "op {name:?}: {what} is {} bytes; at most {MAX_NAME_BYTES}",
+                text.len()
+            )));
+        }
+        if text.contains('\0') {
+            return Err(Error::invalid(format!("op {name:?}: {what} holds a NUL")));
+        }
+    }
+    for (field, value) in &op.fields {
+        if field.len() > MAX_NAME_BYTES || field.contains('\0') {
+            return Err(Error::invalid(format!(
+                "op {name:?}: a field name is over {MAX_NAME_BYTES} bytes or holds a NUL"
+            )));
+        }
+        let mut strings = Vec::new();
+        strings_in(value, &mut strings);
+        for s in strings {
+            if s.len() > MAX_FIELD_BYTES {
+                return Err(Error::invalid(format!(
+                    "op {name:?}: field {field:?} is {} bytes; at most {MAX_FIELD_BYTES}",
+                    s.len()
+                )));
+            }
+            if s.contains('\0') {
+                return Err(Error::invalid(format!(
+                    "op {name:?}: field {field:?} holds a NUL"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn strings_in<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| strings_in(v, out)),
+        _ => {}
     }
 }
 

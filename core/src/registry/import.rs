@@ -24,6 +24,11 @@ enum Col {
     Community,
     Grid,
     Building,
+    /// The entrance (stairwell) of a building: 单元.
+    Entrance,
+    /// The flat: 门牌号, 房号, 室, 户号.
+    Room,
+    /// English "unit": the flat, or the entrance when a flat column is there too.
     Unit,
     Address,
     HouseholdPhone,
@@ -52,11 +57,46 @@ const HEADERS: &[(Col, &[&str])] = &[
     (Col::Street, &["street", "街道", "街道（乡镇）", "乡镇"]),
     (Col::Community, &["community", "社区", "社区（村）", "村"]),
     (Col::Grid, &["grid", "网格"]),
-    (Col::Building, &["building", "楼栋", "楼号", "楼栋号"]),
     (
-        Col::Unit,
-        &["unit", "门牌", "门牌号", "单元", "房号", "单元房号"],
+        Col::Building,
+        &[
+            "building",
+            "block",
+            "楼栋",
+            "楼号",
+            "楼栋号",
+            "栋",
+            "栋号",
+            "幢",
+            "楼幢",
+        ],
     ),
+    (Col::Entrance, &["entrance", "stairwell", "单元", "单元号"]),
+    (
+        Col::Room,
+        &[
+            "room",
+            "room_number",
+            "flat",
+            "flat_number",
+            "apartment",
+            "apt",
+            "door",
+            "door_number",
+            "house_number",
+            "门牌",
+            "门牌号",
+            "门牌号码",
+            "房号",
+            "房间号",
+            "房屋号",
+            "室",
+            "室号",
+            "户号",
+            "单元房号",
+        ],
+    ),
+    (Col::Unit, &["unit", "unit_number"]),
     (
         Col::Address,
         &["address", "地址", "住址", "家庭住址", "现住址"],
@@ -65,7 +105,7 @@ const HEADERS: &[(Col, &[&str])] = &[
         Col::HouseholdPhone,
         &["household_phone", "户电话", "家庭电话", "户主电话"],
     ),
-    (Col::HouseholdKey, &["household_key", "户编号", "户号"]),
+    (Col::HouseholdKey, &["household_key", "户编号"]),
     (
         Col::ResidentKey,
         &["resident_key", "居民编号", "人员编号", "编号"],
@@ -129,10 +169,17 @@ struct Row {
     resident_key: String,
 }
 
-/// Imports a CSV file's bytes, storing every valid row and reporting the rest.
+/// Imports a CSV file's bytes, storing every valid row and reporting the rest. When
+/// more than half the rows are refused nothing is stored, and the report says so.
 pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     let text = decode(bytes)?;
-    let first_line = text.lines().next().unwrap_or("");
+    if text.trim().is_empty() {
+        return Err(Error::invalid(format!(
+            "the file is empty ({} bytes, no header row and no rows)",
+            bytes.len()
+        )));
+    }
+    let first_line = text.split(['\r', '\n']).next().unwrap_or("");
     let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
         b'\t'
     } else {
@@ -147,35 +194,7 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
         .headers()
         .map_err(|e| Error::invalid(format!("header row cannot be read: {e}")))?
         .clone();
-    let mut columns = Columns::default();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim().to_lowercase();
-        if let Some((col, _)) = HEADERS
-            .iter()
-            .find(|(_, names)| names.contains(&h.as_str()))
-        {
-            columns.0[*col as usize].get_or_insert(i);
-        }
-    }
-    if columns.get(Col::Name).is_none() {
-        return Err(Error::invalid(
-            "the header row has no name column (姓名 / name)",
-        ));
-    }
-    let has_area = [
-        Col::Area,
-        Col::District,
-        Col::Street,
-        Col::Community,
-        Col::Grid,
-    ]
-    .iter()
-    .any(|c| columns.get(*c).is_some());
-    if !has_area || columns.get(Col::Address).is_none() {
-        return Err(Error::invalid(
-            "the header row needs an area column (区域, or 区/街道/社区/网格) and an address column (地址)",
-        ));
-    }
+    let columns = Columns::of(&headers)?;
     let sheet = Sheet {
         delimiter,
         headers,
@@ -183,24 +202,32 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
         now_ms: w.now_ms(),
     };
     let body = reader.position().byte() as usize;
-    let rows = read_rows(&sheet, &text, body)?;
+    let read = read_rows(&sheet, &text, body)?;
     drop(text);
 
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        rows: read.rows,
+        rows_refused: read.refused,
+        error_count: read.error_count,
+        errors: read.errors,
+        ..ImportReport::default()
+    };
+    if report.rows == 0 {
+        return Err(Error::invalid(
+            "the file has a header row and no rows below it",
+        ));
+    }
+    if report.rows_refused * 2 > report.rows {
+        report.refused_whole = true;
+        return Ok(report);
+    }
     let mut area_ids: HashMap<String, String> = HashMap::new();
     let mut building_ids: HashMap<(String, String), String> = HashMap::new();
-    let mut placed: Vec<Placed> = Vec::with_capacity(rows.len());
-    for read in rows {
-        let (line, row, ids) = match read {
-            Read::Row { line, row, ids } => (line, row, ids),
-            Read::Bad(errors) => {
-                report.errors.extend(errors);
-                continue;
-            }
-        };
+    let mut placed: Vec<Placed> = Vec::with_capacity(read.good.len());
+    for (line, row, ids) in read.good {
         match place_row(w, line, row, ids, &mut area_ids, &mut building_ids) {
             Ok(p) => placed.push(p),
-            Err((col, e)) => report.errors.push(RowError {
+            Err((col, e)) => report.refuse(RowError {
                 line,
                 column: sheet.header_of(col),
                 reason: e.to_string(),
@@ -242,7 +269,7 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
                 .map_err(|(c, e)| (c, e.to_string())),
         };
         if let Err((col, reason)) = result {
-            report.errors.push(RowError {
+            report.refuse(RowError {
                 line: p.line,
                 column: sheet.header_of(col),
                 reason,
@@ -250,7 +277,17 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
         }
     }
     report.errors.sort_by_key(|e| e.line);
+    report.errors.truncate(MAX_REPORTED_ERRORS);
     Ok(report)
+}
+
+impl ImportReport {
+    /// Counts a row refused while storing (rare: the rows were checked when read).
+    fn refuse(&mut self, e: RowError) {
+        self.rows_refused += 1;
+        self.error_count += 1;
+        self.errors.push(e);
+    }
 }
 
 /// The rows' places, sorted by the id `id` gives (as a number), then by place: the
@@ -291,7 +328,7 @@ impl Fresh {
 
 type RowResult<T> = std::result::Result<T, Vec<(Col, String)>>;
 
-fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
+fn parse_row<'a>(sheet: &Sheet, get: &dyn Fn(Col) -> &'a str) -> RowResult<Row> {
     let mut errs = Vec::new();
     let area_path = if !get(Col::Area).is_empty() {
         get(Col::Area).to_string()
@@ -303,8 +340,12 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
             .collect::<Vec<_>>()
             .join("/")
     };
+    // Checked here, before anything is stored, so a sheet whose rows are mostly refused
+    // leaves no area behind.
     if area_path.is_empty() {
         errs.push((Col::Area, "area is empty".to_string()));
+    } else if let Err(e) = super::area_parts(&area_path) {
+        errs.push((Col::Area, e.to_string()));
     }
     let mut check = |col: Col, r: Result<()>| {
         if let Err(e) = r {
@@ -314,13 +355,30 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
     let name = get(Col::Name).to_string();
     check(
         Col::Name,
-        super::check_text("name", &name, 64, true).map(drop),
+        super::check_text("name", &name, super::MAX_NAME, true).map(drop),
     );
-    let address = get(Col::Address).to_string();
+    let building = Some(get(Col::Building).to_string()).filter(|s| !s.is_empty());
+    if let Some(b) = &building {
+        check(Col::Building, super::check_building_name(b).map(drop));
+    }
+    let has_address = sheet.columns.get(Col::Address).is_some();
+    let flat = sheet.flat(get, !has_address);
+    let (address_col, address) = if has_address {
+        (Col::Address, get(Col::Address).to_string())
+    } else {
+        (Col::Room, flat.address)
+    };
     check(
-        Col::Address,
-        super::check_text("address", &address, 200, true).map(drop),
+        address_col,
+        super::check_text("address", &address, super::MAX_ADDRESS, true).map(drop),
     );
+    if let Some(unit) = &flat.unit {
+        check(
+            flat.unit_col,
+            super::check_text("unit", unit, super::MAX_AREA_NAME, false).map(drop),
+        );
+    }
+    let unit = flat.unit;
     let sex = match Sex::parse(get(Col::Sex)) {
         Some(s) => s,
         None => {
@@ -342,7 +400,7 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
     };
     if !year_text.is_empty() {
         match parse_year(year_text) {
-            Some(y) => match super::check_birth_year(y, now_ms) {
+            Some(y) => match super::check_birth_year(y, sheet.now_ms) {
                 Ok(y) => birth_year = Some(y),
                 Err(e) => check(year_col, Err(e)),
             },
@@ -377,13 +435,14 @@ fn parse_row<'a>(get: &dyn Fn(Col) -> &'a str, now_ms: i64) -> RowResult<Row> {
     let notes = get(Col::Notes).to_string();
     check(
         Col::Notes,
-        super::check_text("notes", &notes, 2000, false).map(drop),
+        super::check_text("notes", &notes, super::MAX_NOTES, false).map(drop),
     );
     if !errs.is_empty() {
         return Err(errs);
     }
-    let building = Some(get(Col::Building).to_string()).filter(|s| !s.is_empty());
-    let unit = Some(get(Col::Unit).to_string()).filter(|s| !s.is_empty());
+    // Every column that tells flats apart is in the key: building, the flat's unit
+    // (entrance and house number together) and the address, given or built from them.
+    // A sheet with one flat column keys households as before that column had company.
     let household_key = match get(Col::HouseholdKey) {
         "" => format!(
             "{area_path}\u{1f}{}\u{1f}{}\u{1f}{address}",
@@ -440,6 +499,79 @@ impl Columns {
     fn get(&self, c: Col) -> Option<usize> {
         self.0[c as usize]
     }
+
+    /// Finds the columns a header row names, and refuses one that lacks a name, an area
+    /// or a way to tell households apart, saying what it found and what it needs.
+    fn of(headers: &csv::StringRecord) -> Result<Columns> {
+        let mut columns = Columns::default();
+        for (i, h) in headers.iter().enumerate() {
+            let h = h.trim().to_lowercase();
+            if let Some((col, _)) = HEADERS
+                .iter()
+                .find(|(_, names)| names.contains(&h.as_str()))
+            {
+                columns.0[*col as usize].get_or_insert(i);
+            }
+        }
+        // English "unit" is the flat unless the sheet names the flat too, when it is the
+        // entrance (block 3, unit 2, room 502).
+        if let Some(i) = columns.0[Col::Unit as usize].take() {
+            if columns.get(Col::Room).is_none() {
+                columns.0[Col::Room as usize] = Some(i);
+            } else if columns.get(Col::Entrance).is_none() {
+                columns.0[Col::Entrance as usize] = Some(i);
+            }
+        }
+        let mut missing = Vec::new();
+        if columns.get(Col::Name).is_none() {
+            missing.push("a name column (姓名 / name)");
+        }
+        let has_area = [
+            Col::Area,
+            Col::District,
+            Col::Street,
+            Col::Community,
+            Col::Grid,
+        ]
+        .iter()
+        .any(|c| columns.get(*c).is_some());
+        if !has_area {
+            missing.push("an area column (区域, or 区/街道/社区/网格 / area, or district/street/community/grid)");
+        }
+        if columns.get(Col::Address).is_none() && columns.get(Col::Room).is_none() {
+            missing.push(
+                "an address column (地址 / address) or a house-number column (门牌号, 房号, 室, 户号 / room, flat), \
+                 with 楼栋 and 单元 (building, entrance) when the sheet has them",
+            );
+        }
+        if missing.is_empty() {
+            return Ok(columns);
+        }
+        let found: Vec<&str> = headers
+            .iter()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .collect();
+        Err(Error::invalid(format!(
+            "the header row needs {}; it has {}",
+            missing.join(", and "),
+            if found.is_empty() {
+                "no headers".to_string()
+            } else {
+                found.join(", ")
+            }
+        )))
+    }
+}
+
+/// A row's flat, from its building, entrance and house-number columns.
+struct Flat {
+    /// The flat within its building ("2单元502", or the one column's text as written).
+    unit: Option<String>,
+    /// The column to blame when the unit is refused.
+    unit_col: Col,
+    /// The address the columns spell ("3栋2单元502室"), used when the sheet has none.
+    address: String,
 }
 
 /// What every row of one file is read with.
@@ -459,34 +591,109 @@ impl Sheet {
             .unwrap_or_else(|| format!("{c:?}").to_lowercase())
     }
 
+    /// True when the sheet names its flat columns in English, so a built address is
+    /// written in English too.
+    fn english(&self) -> bool {
+        [Col::Room, Col::Entrance, Col::Building]
+            .iter()
+            .find_map(|c| self.columns.get(*c))
+            .is_some_and(|i| self.headers[i].is_ascii())
+    }
+
+    /// The flat a row names, and its address when `address` asks for one. A bare number
+    /// or letter gets its column's word (3 → 3栋, 2 → 2单元, 502 → 502室); text that has
+    /// its own words is kept as written.
+    fn flat<'a>(&self, get: &dyn Fn(Col) -> &'a str, address: bool) -> Flat {
+        let (building, entrance, room) = (get(Col::Building), get(Col::Entrance), get(Col::Room));
+        // Most sheets name at most one flat column and have an address: nothing to build.
+        if !address && (entrance.is_empty() || room.is_empty()) {
+            let (unit, unit_col) = if room.is_empty() {
+                (entrance, Col::Entrance)
+            } else {
+                (room, Col::Room)
+            };
+            return Flat {
+                unit: Some(unit.to_string()).filter(|u| !u.is_empty()),
+                unit_col,
+                address: String::new(),
+            };
+        }
+        let bare = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        let english = self.english();
+        let word = |s: &str, zh: &str, en: &str| -> String {
+            match (bare(s), english) {
+                (true, false) => format!("{s}{zh}"),
+                (true, true) => format!("{en} {s}"),
+                (false, _) => s.to_string(),
+            }
+        };
+        let (unit, unit_col) = match (entrance.is_empty(), room.is_empty()) {
+            (true, true) => (None, Col::Room),
+            (false, true) => (Some(entrance.to_string()), Col::Entrance),
+            (true, false) => (Some(room.to_string()), Col::Room),
+            (false, false) if english => (Some(format!("{entrance}-{room}")), Col::Room),
+            (false, false) => (
+                Some(format!("{}{room}", word(entrance, "单元", ""))),
+                Col::Room,
+            ),
+        };
+        let parts = [
+            (building, "栋", "Building"),
+            (entrance, "单元", "Entrance"),
+            (room, "室", "Flat"),
+        ];
+        let words = parts
+            .iter()
+            .filter(|(s, _, _)| !s.is_empty())
+            .map(|(s, zh, en)| word(s, zh, en));
+        let address = if english {
+            words.collect::<Vec<_>>().join(", ")
+        } else {
+            words.collect()
+        };
+        Flat {
+            unit,
+            unit_col,
+            address,
+        }
+    }
+
     /// Reads the records of `part`, whose first line is line `first_line` of the file.
-    fn read(&self, part: &str, first_line: u64) -> Vec<Read> {
+    /// Keeps the first [`MAX_REPORTED_ERRORS`] errors and counts the rest.
+    fn read(&self, part: &str, first_line: u64) -> PartRead {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .flexible(true)
             .trim(csv::Trim::All)
             .has_headers(false)
             .from_reader(part.as_bytes());
-        let mut out = Vec::new();
-        let line_of = |p: Option<&csv::Position>| p.map_or(0, |p| first_line + p.line() - 1);
+        let mut out = PartRead::default();
+        let mut lines = Lines::new(part.as_bytes(), first_line);
         for record in reader.records() {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    out.push(Read::Bad(vec![RowError {
-                        line: line_of(e.position()),
+                    out.rows += 1;
+                    let line = e.position().map_or(0, |p| lines.at(p.byte() as usize));
+                    out.refuse([RowError {
+                        line,
                         column: "row".into(),
                         reason: format!("unreadable row: {e}"),
-                    }]));
+                    }]);
                     continue;
                 }
             };
-            let line = line_of(record.position());
             if record.iter().all(str::is_empty) {
                 continue;
             }
+            out.rows += 1;
+            let line = record.position().map_or(0, |p| lines.at(p.byte() as usize));
             if record.len() != self.headers.len() {
-                out.push(Read::Bad(vec![RowError {
+                out.refuse([RowError {
                     line,
                     column: "row".into(),
                     reason: format!(
@@ -494,39 +701,109 @@ impl Sheet {
                         record.len(),
                         self.headers.len()
                     ),
-                }]));
+                }]);
                 continue;
             }
             let get = |c: Col| -> &str { self.columns.get(c).map_or("", |i| &record[i]) };
-            out.push(match parse_row(&get, self.now_ms) {
+            match parse_row(self, &get) {
                 Ok(row) => {
                     let ids = Ids {
                         household: stable_uuid("household", &row.household_key),
                         resident: stable_uuid("resident", &row.resident_key),
                     };
-                    Read::Row { line, row, ids }
+                    out.good.push((line, row, ids));
                 }
-                Err(errs) => Read::Bad(
-                    errs.into_iter()
-                        .map(|(c, reason)| RowError {
-                            line,
-                            column: self.header_of(c),
-                            reason,
-                        })
-                        .collect(),
-                ),
-            });
+                Err(errs) => out.refuse(errs.into_iter().map(|(c, reason)| RowError {
+                    line,
+                    column: self.header_of(c),
+                    reason,
+                })),
+            }
         }
         out
     }
 }
 
-/// A record as read: a good row with the ids it derives, or what is wrong with it.
-// Good rows are nearly all of a file: boxing them would add an allocation a row.
-#[allow(clippy::large_enum_variant)]
-enum Read {
-    Row { line: u64, row: Row, ids: Ids },
-    Bad(Vec<RowError>),
+/// Line numbers as a text editor shows them, for LF, CRLF and CR files alike: counts
+/// line breaks from the start of a part up to each record, once over the bytes.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// How far the breaks are counted.
+    at: usize,
+    /// The line that byte `at` is on.
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8], first_line: u64) -> Lines<'a> {
+        Lines {
+            bytes,
+            at: 0,
+            line: first_line,
+        }
+    }
+
+    /// The line of the record that begins at byte `pos`; `pos` never goes backwards
+    /// between calls.
+    fn at(&mut self, pos: usize) -> u64 {
+        // The CSV reader ends a record at a CR and places the next one at the LF after
+        // it; the record itself begins after every line break.
+        let mut pos = pos.min(self.bytes.len());
+        while matches!(self.bytes.get(pos), Some(b'\r' | b'\n')) {
+            pos += 1;
+        }
+        if pos > self.at {
+            self.line += line_breaks(self.bytes, self.at, pos);
+            self.at = pos;
+        }
+        self.line
+    }
+}
+
+/// Line breaks in `bytes[from..to]`: a LF, a CR followed by LF, or a CR alone. A CR just
+/// before `to` counts only when the byte at `to` is not a LF (that LF counts later).
+fn line_breaks(bytes: &[u8], from: usize, to: usize) -> u64 {
+    memchr::memchr2_iter(b'\r', b'\n', &bytes[from..to])
+        .filter(|&i| bytes[from + i] == b'\n' || bytes.get(from + i + 1) != Some(&b'\n'))
+        .count() as u64
+}
+
+/// What reading one part of a file gave.
+#[derive(Default)]
+struct PartRead {
+    /// Good rows: line, row and ids, in file order.
+    good: Vec<(u64, Row, Ids)>,
+    /// Rows read, blank ones not counted.
+    rows: u64,
+    /// Rows refused.
+    refused: u64,
+    /// Errors found.
+    error_count: u64,
+    /// The first errors, in file order.
+    errors: Vec<RowError>,
+}
+
+impl PartRead {
+    /// Counts a refused row and its errors, keeping the first ones.
+    fn refuse(&mut self, errors: impl IntoIterator<Item = RowError>) {
+        self.refused += 1;
+        for e in errors {
+            self.error_count += 1;
+            if self.errors.len() < MAX_REPORTED_ERRORS {
+                self.errors.push(e);
+            }
+        }
+    }
+
+    /// Adds the next part's reading after this one's.
+    fn append(&mut self, next: PartRead) {
+        self.good.extend(next.good);
+        self.rows += next.rows;
+        self.refused += next.refused;
+        self.error_count += next.error_count;
+        let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(next.errors.into_iter().take(room));
+    }
 }
 
 /// The ids of a row's household and resident.
@@ -541,7 +818,7 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 
 /// Reads every record after the header (which ends at byte `body`), in file order. A
 /// large file is cut at record boundaries into a part per core, read side by side.
-fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
+fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<PartRead> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let parts = if text.len() - body < PARALLEL_MIN_BYTES {
         1
@@ -550,24 +827,23 @@ fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
     };
     let cuts = record_cuts(text, body, parts, sheet.delimiter);
     // Line numbers of each part's first line, counted once over the text.
-    let mut lines = Vec::with_capacity(cuts.len());
-    let mut line = 1;
     let mut from = 0;
-    for &(start, _) in &cuts {
-        line += text.as_bytes()[from..start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        lines.push(line);
-        from = start;
-    }
+    let mut line = 1;
+    let firsts: Vec<u64> = cuts
+        .iter()
+        .map(|&(start, _)| {
+            line += line_breaks(text.as_bytes(), from, start);
+            from = start;
+            line
+        })
+        .collect();
     if cuts.len() == 1 {
-        return Ok(sheet.read(&text[cuts[0].0..cuts[0].1], lines[0]));
+        return Ok(sheet.read(&text[cuts[0].0..cuts[0].1], firsts[0]));
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = cuts
             .iter()
-            .zip(&lines)
+            .zip(&firsts)
             .map(|(&(start, end), &line)| {
                 let part = &text[start..end];
                 std::thread::Builder::new()
@@ -576,14 +852,14 @@ fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
                     .map_err(|_| (part, line))
             })
             .collect();
-        let mut out = Vec::new();
+        let mut out = PartRead::default();
         for handle in handles {
             match handle {
-                Ok(h) => out.extend(h.join().map_err(|_| {
+                Ok(h) => out.append(h.join().map_err(|_| {
                     Error::invalid("reading the file failed unexpectedly; nothing was stored")
                 })?),
                 // No thread to be had: this part is read here.
-                Err((part, line)) => out.extend(sheet.read(part, line)),
+                Err((part, line)) => out.append(sheet.read(part, line)),
             }
         }
         Ok(out)
@@ -591,8 +867,8 @@ fn read_rows(sheet: &Sheet, text: &str, body: usize) -> Result<Vec<Read>> {
 }
 
 /// Cuts `text[body..]` into up to `parts` ranges that each begin a record: after a line
-/// break outside quotes, as the CSV reader sees quotes (one opens a field only as its
-/// first byte, and `""` inside is a quote).
+/// break outside quotes (a LF, or a CR not followed by LF), as the CSV reader sees
+/// quotes (one opens a field only as its first byte, and `""` inside is a quote).
 fn record_cuts(text: &str, body: usize, parts: usize, delimiter: u8) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let len = bytes.len();
@@ -612,7 +888,7 @@ fn record_cuts(text: &str, body: usize, parts: usize, delimiter: u8) -> Vec<(usi
             }
         } else if b == b'"' && field_start {
             quoted = true;
-        } else if b == b'\n' && i + 1 < len {
+        } else if (b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))) && i + 1 < len {
             let target = body + (len - body) * starts.len() / parts;
             if i + 1 >= target {
                 starts.push(i + 1);
@@ -762,21 +1038,29 @@ fn store_resident(
 mod tests {
     use super::*;
 
-    /// What a read gives, comparable: each row's line, name and notes, or its errors.
-    fn outcome(reads: &[Read]) -> Vec<(u64, String)> {
-        reads
+    /// What a read gives, comparable: each row's line, name and notes, or the columns of
+    /// its errors, in line order.
+    fn outcome(read: &PartRead) -> Vec<(u64, String)> {
+        let mut out: Vec<(u64, String)> = read
+            .good
             .iter()
-            .map(|r| match r {
-                Read::Row { line, row, .. } => (
+            .map(|(line, row, _)| {
+                (
                     *line,
                     format!("{} {:?}", row.resident.name, row.resident.notes),
-                ),
-                Read::Bad(errors) => (
-                    errors[0].line,
-                    errors.iter().map(|e| e.column.as_str()).collect(),
-                ),
+                )
             })
-            .collect()
+            .collect();
+        let mut bad: Vec<(u64, String)> = Vec::new();
+        for e in &read.errors {
+            match bad.last_mut() {
+                Some((line, cols)) if *line == e.line => cols.push_str(&e.column),
+                _ => bad.push((e.line, e.column.clone())),
+            }
+        }
+        out.extend(bad);
+        out.sort_by_key(|(line, _)| *line);
+        out
     }
 
     #[test]
@@ -818,10 +1102,10 @@ mod tests {
         for parts in 2..=7 {
             let cuts = record_cuts(&text, body, parts, b',');
             assert_eq!(cuts.len(), parts);
-            let mut read = Vec::new();
+            let mut read = PartRead::default();
             for (start, end) in cuts {
                 let line = 1 + text[..start].matches('\n').count() as u64;
-                read.extend(sheet.read(&text[start..end], line));
+                read.append(sheet.read(&text[start..end], line));
             }
             assert_eq!(outcome(&read), whole, "{parts} parts");
         }

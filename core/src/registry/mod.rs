@@ -78,29 +78,11 @@ const MAX_AREA_NAME: usize = 64;
 /// Finds or creates every area along `path` ("武昌区/中南路街道/丽岛社区/第3网格") and
 /// returns the last one.
 pub fn ensure_area(w: &mut Writer, path: &str) -> Result<Area> {
-    let parts: Vec<&str> = path
-        .split(['/', '>', '／'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if parts.is_empty() {
-        return Err(Error::invalid(format!("area path {path:?} is empty")));
-    }
-    if parts.len() > AreaLevel::ALL.len() {
-        return Err(Error::invalid(format!(
-            "area path {path:?} has {} levels; at most 4 (district/street/community/grid)",
-            parts.len()
-        )));
-    }
+    let parts = area_parts(path)?;
     let mut parent: Option<String> = None;
     let mut full = String::new();
     let mut last = None;
     for (part, level) in parts.iter().zip(AreaLevel::ALL) {
-        if part.chars().count() > MAX_AREA_NAME {
-            return Err(Error::invalid(format!(
-                "area name {part:?} is longer than {MAX_AREA_NAME} characters"
-            )));
-        }
         if !full.is_empty() {
             full.push('/');
         }
@@ -131,8 +113,32 @@ pub fn ensure_area(w: &mut Writer, path: &str) -> Result<Area> {
     Ok(last.expect("a non-empty path yields an area"))
 }
 
-/// Finds or creates the building `name` in an area.
-pub fn ensure_building(w: &mut Writer, area_id: &str, name: &str) -> Result<Building> {
+/// The names along an area path, checked: one to four levels, none too long.
+pub fn area_parts(path: &str) -> Result<Vec<&str>> {
+    let parts: Vec<&str> = path
+        .split(['/', '>', '／'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.is_empty() {
+        return Err(Error::invalid(format!("area path {path:?} is empty")));
+    }
+    if parts.len() > AreaLevel::ALL.len() {
+        return Err(Error::invalid(format!(
+            "area path {path:?} has {} levels; at most 4 (district/street/community/grid)",
+            parts.len()
+        )));
+    }
+    if let Some(part) = parts.iter().find(|p| p.chars().count() > MAX_AREA_NAME) {
+        return Err(Error::invalid(format!(
+            "area name {part:?} is longer than {MAX_AREA_NAME} characters"
+        )));
+    }
+    Ok(parts)
+}
+
+/// A building's name, trimmed and checked: not empty, not too long.
+pub fn check_building_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::invalid("building name must not be empty"));
@@ -142,6 +148,12 @@ pub fn ensure_building(w: &mut Writer, area_id: &str, name: &str) -> Result<Buil
             "building name {name:?} is longer than {MAX_AREA_NAME} characters"
         )));
     }
+    Ok(name)
+}
+
+/// Finds or creates the building `name` in an area.
+pub fn ensure_building(w: &mut Writer, area_id: &str, name: &str) -> Result<Building> {
+    let name = check_building_name(name)?;
     store::area(w.conn(), area_id)?.ok_or_else(|| Error::not_found("area", area_id))?;
     let id = stable_id("building", &format!("{area_id}/{name}"));
     if let Some(b) = store::building(w.conn(), &id)? {

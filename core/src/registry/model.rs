@@ -352,5 +352,18 @@ pub struct ImportReport {
     pub residents_updated: u64,
     /// Rows whose resident was already stored as written.
     pub unchanged: u64,
+    /// Rows of the sheet after its header, blank lines not counted.
+    pub rows: u64,
+    /// Rows refused; a row may have several errors.
+    pub rows_refused: u64,
+    /// Every error found; `errors` lists the first [`MAX_REPORTED_ERRORS`] of them.
+    pub error_count: u64,
+    /// The first errors, by line.
     pub errors: Vec<RowError>,
+    /// More than half the rows were refused, which a wrong file or columns in the wrong
+    /// order give: then nothing at all was stored.
+    pub refused_whole: bool,
 }
+
+/// Most errors one import report lists; the rest are counted in `error_count`.
+pub const MAX_REPORTED_ERRORS: usize = 1_000;

@@ -199,6 +199,10 @@ pub fn for_each_index_row(
         let building: Option<String> = r.get(11)?;
         let mut full = String::new();
         for part in [address, building, unit].into_iter().flatten() {
+            // An address built from the sheet's flat columns already names them.
+            if full.contains(part.as_str()) {
+                continue;
+            }
             if !full.is_empty() {
                 full.push(' ');
             }

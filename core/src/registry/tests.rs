@@ -635,3 +635,323 @@ fn a_large_sheet_read_in_parts_reports_lines_and_stores_rows_as_one_read_would()
     assert_eq!(notes("居民11996").as_deref(), Some("他说\"好\""));
     assert_eq!(notes("居民11997").as_deref(), Some("身高5\"3"));
 }
+
+/// How many rows `table` holds.
+fn count(d: &Doorstep, table: &str) -> i64 {
+    d.read(|c| Ok(c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?))
+        .unwrap()
+}
+
+/// The household of the only resident called `name`.
+fn household_of(d: &Doorstep, name: &str) -> Household {
+    let hits = d.search(&q(name)).unwrap();
+    assert_eq!(hits.len(), 1, "{name}: {:?}", names(&hits));
+    d.household(&hits[0].resident.household_id).unwrap()
+}
+
+#[test]
+fn a_sheet_with_house_numbers_and_no_address_column_builds_each_address() {
+    // The columns of a community sheet exported from Chinese Excel: no 地址, the flat
+    // named by building, entrance and house number.
+    let (_dir, d) = open();
+    let sheet = "街道,社区,网格,楼栋,单元,门牌号,姓名,性别,出生年份,联系电话,标签,备注\r\n\
+                 中南路街道,丽岛社区,第3网格,3,2,502,王秀英,女,1941,13900000001,独居老人,\r\n\
+                 中南路街道,丽岛社区,第3网格,5栋,东单元,1202室,李建国,男,1950,,,\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(sheet);
+    let report = d.import_csv(&gbk).unwrap();
+    assert_eq!(
+        (report.households_added, report.residents_added, report.rows),
+        (2, 2, 2),
+        "{report:?}"
+    );
+    let wang = household_of(&d, "王秀英");
+    assert_eq!(wang.address, "3栋2单元502室");
+    assert_eq!(wang.unit.as_deref(), Some("2单元502"));
+    let li = household_of(&d, "李建国");
+    assert_eq!(li.address, "5栋东单元1202室");
+    assert_eq!(li.unit.as_deref(), Some("东单元1202室"));
+    // Each common way of naming the flat, in Chinese and in English.
+    for (header, row, address, unit) in [
+        ("网格,房号,姓名", "第1网格,301,甲", "301室", "301"),
+        (
+            "网格,楼栋,单元,室,姓名",
+            "第1网格,1,1,101,乙",
+            "1栋1单元101室",
+            "1单元101",
+        ),
+        ("网格,户号,姓名", "第1网格,7-203,丙", "7-203室", "7-203"),
+        (
+            "网格,单元,门牌号,姓名",
+            "第1网格,4,402,丁",
+            "4单元402室",
+            "4单元402",
+        ),
+        (
+            "grid,building,unit,room,name",
+            "g1,B,3,301,Ding",
+            "Building B, Entrance 3, Flat 301",
+            "3-301",
+        ),
+        (
+            "grid,block,flat,name",
+            "g1,9,12A,Evans",
+            "Building 9, Flat 12A",
+            "12A",
+        ),
+        ("grid,unit,name", "g1,5-1,Fang", "Flat 5-1", "5-1"),
+    ] {
+        let (_dir, d) = open();
+        let report = d
+            .import_csv(format!("{header}\n{row}\n").as_bytes())
+            .unwrap();
+        assert_eq!(report.residents_added, 1, "{header}: {report:?}");
+        let name = row.rsplit(',').next().unwrap();
+        let h = household_of(&d, name);
+        assert_eq!(
+            (h.address.as_str(), h.unit.as_deref()),
+            (address, Some(unit)),
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn a_sheet_that_cannot_tell_households_apart_says_what_it_found_and_what_it_needs() {
+    let (_dir, d) = open();
+    let err = d
+        .import_csv(
+            "街道,社区,网格,楼栋,单元,姓名,性别\n中南路街道,丽岛社区,第3网格,3,2,王秀英,女\n"
+                .as_bytes(),
+        )
+        .unwrap_err();
+    let Error::Invalid(message) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.contains("it has 街道, 社区, 网格, 楼栋, 单元, 姓名, 性别"),
+        "{message}"
+    );
+    assert!(
+        message.contains("门牌号") && message.contains("地址"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("姓名 / name"),
+        "the name column is there: {message}"
+    );
+    let err = d
+        .import_csv("门牌号,电话\n101,123456\n".as_bytes())
+        .unwrap_err();
+    let Error::Invalid(message) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.contains("a name column (姓名 / name)")
+            && message.contains("an area column")
+            && message.ends_with("it has 门牌号, 电话"),
+        "{message}"
+    );
+    assert_eq!(d.pending_op_count().unwrap(), 0);
+}
+
+#[test]
+fn a_building_of_24_flats_gives_24_households() {
+    // Two entrances, four floors, three flats a floor: flat 101 is in both entrances.
+    let (_dir, d) = open();
+    let mut sheet =
+        String::from("街道,社区,网格,楼栋,单元,门牌号,姓名,性别,出生年份,联系电话,标签,备注\n");
+    let mut residents = 0;
+    let mut expected = Vec::new();
+    for entrance in 1..=2 {
+        for floor in 1..=4 {
+            for flat in 1..=3 {
+                let room = format!("{floor}0{flat}");
+                let people = 2 + (entrance + floor + flat) % 3;
+                for p in 0..people {
+                    sheet.push_str(&format!(
+                        "中南路街道,丽岛社区,第3网格,3栋,{entrance},{room},居民{entrance}{room}号{p},女,{},,,\n",
+                        1950 + p
+                    ));
+                }
+                residents += people;
+                expected.push((format!("居民{entrance}{room}号0"), people));
+            }
+        }
+    }
+    let report = d.import_csv(sheet.as_bytes()).unwrap();
+    assert_eq!(
+        (report.households_added, report.residents_added),
+        (24, residents as u64),
+        "{report:?}"
+    );
+    assert!(report.errors.is_empty());
+    assert_eq!(count(&d, "household"), 24);
+    assert_eq!(count(&d, "building"), 1);
+    for (name, people) in expected {
+        let h = household_of(&d, &name);
+        assert_eq!(d.residents_of(&h.id).unwrap().len(), people, "{name}");
+    }
+    // The same sheet again adds nothing.
+    let again = d.import_csv(sheet.as_bytes()).unwrap();
+    assert_eq!(
+        (again.households_added, again.unchanged),
+        (0, residents as u64)
+    );
+}
+
+/// A sheet whose bad rows sit at known lines, after a quoted note across two lines:
+/// the lines a text editor shows.
+fn sheet_with_bad_rows(
+    rows: usize,
+    every: usize,
+    filler: usize,
+) -> (String, Vec<(u64, &'static str)>) {
+    let filler = "备".repeat(filler);
+    let mut sheet = String::from("区域,地址,门牌,姓名,性别,出生年份,备注\n");
+    let mut line = 1u64;
+    let mut bad = Vec::new();
+    for i in 0..rows {
+        line += 1;
+        let note = if i % 7 == 0 {
+            "\"两行\n备注\""
+        } else {
+            &filler
+        };
+        if i % every == every / 2 {
+            sheet.push_str(&format!(
+                "武昌区/丽岛社区,丽岛花园,{i},居民{i},男,2150,{note}\n"
+            ));
+            bad.push((line, "出生年份"));
+        } else if i % every == every - 1 {
+            sheet.push_str("武昌区/丽岛社区,丽岛花园,1,多,一,列,了,吗\n");
+            bad.push((line, "row"));
+        } else {
+            sheet.push_str(&format!(
+                "武昌区/丽岛社区,丽岛花园,{i},居民{i},男,1960,{note}\n"
+            ));
+        }
+        if i % 7 == 0 {
+            line += 1;
+        }
+    }
+    (sheet, bad)
+}
+
+#[test]
+fn errors_name_the_line_a_text_editor_shows_for_lf_crlf_and_cr_files() {
+    // The large sheet is read in parts, side by side.
+    for (rows, every, filler) in [(40, 10, 0), (3_000, 1000, 130)] {
+        let (lf, bad) = sheet_with_bad_rows(rows, every, filler);
+        assert_eq!(
+            lf.len() > 1 << 20,
+            rows > 1000,
+            "the large sheet is read in parts"
+        );
+        for (ending, sheet) in [
+            ("LF", lf.clone()),
+            ("CRLF", lf.replace('\n', "\r\n")),
+            ("CR", lf.replace('\n', "\r")),
+        ] {
+            let (_dir, d) = open();
+            let report = d.import_csv(sheet.as_bytes()).unwrap();
+            let errs: Vec<(u64, &str)> = report
+                .errors
+                .iter()
+                .map(|e| (e.line, e.column.as_str()))
+                .collect();
+            assert_eq!(errs, bad, "{ending}, {rows} rows");
+            assert_eq!(
+                report.residents_added as usize,
+                rows - bad.len(),
+                "{ending}"
+            );
+            let note = d.search(&q("居民7")).unwrap()[0].resident.notes.clone();
+            let note = note.unwrap();
+            assert!(
+                note.starts_with("两行") && note.ends_with("备注") && note.contains(['\r', '\n']),
+                "{ending}: {note:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_header_over_megabytes_of_junk_reports_the_first_thousand_errors_and_stores_nothing() {
+    let (_dir, d) = open();
+    let mut sheet = String::from("区域,地址,门牌,姓名,性别,出生年份\n");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rows = 0u64;
+    while sheet.len() < 3 << 20 {
+        // Junk of printable characters; now and then six fields by chance.
+        let mut line = String::new();
+        for _ in 0..(x % 40 + 5) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            line.push(b"ab,c1,2;x,y \"z"[(x % 14) as usize] as char);
+        }
+        let mut line = line.replace('"', "");
+        if line.split(',').all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if rows.is_multiple_of(100) {
+            line = format!("武昌区,{rows}号,1,某人{rows},男,1960");
+        }
+        sheet.push_str(&line);
+        sheet.push('\n');
+        rows += 1;
+    }
+    let report = d.import_csv(sheet.as_bytes()).unwrap();
+    assert!(report.refused_whole, "{:?}", &report.errors[..3]);
+    assert_eq!(report.rows, rows);
+    assert!(report.rows_refused > rows * 9 / 10, "{report:?}");
+    assert!(report.error_count >= report.rows_refused);
+    assert_eq!(report.errors.len(), MAX_REPORTED_ERRORS);
+    assert!(report.errors.windows(2).all(|w| w[0].line <= w[1].line));
+    assert!(report.errors[0].line >= 3, "line 2 is a good row");
+    assert_eq!((report.households_added, report.residents_added), (0, 0));
+    assert_eq!(count(&d, "resident"), 0);
+    assert_eq!(count(&d, "area"), 0);
+    assert_eq!(d.pending_op_count().unwrap(), 0, "nothing was stored");
+}
+
+#[test]
+fn columns_in_the_wrong_order_store_nothing_and_a_minority_of_bad_rows_stores_the_rest() {
+    // 性别 and 出生年份 swapped: every row is refused, so nothing is stored.
+    let (_dir, d) = open();
+    let mut sheet = String::from("区域,地址,姓名,出生年份,性别\n");
+    for i in 0..50 {
+        sheet.push_str(&format!("武昌区,{i}号,居民{i},女,1960\n"));
+    }
+    let report = d.import_csv(sheet.as_bytes()).unwrap();
+    assert!(report.refused_whole);
+    assert_eq!(
+        (report.rows, report.rows_refused, report.error_count),
+        (50, 50, 100)
+    );
+    assert_eq!(d.pending_op_count().unwrap(), 0);
+    // Half the rows refused is not most: the good half is stored.
+    let sheet = "区域,地址,姓名,出生年份\n武昌区,1号,甲,1960\n武昌区,2号,乙,一九六〇\n";
+    let report = d.import_csv(sheet.as_bytes()).unwrap();
+    assert!(!report.refused_whole);
+    assert_eq!((report.residents_added, report.rows_refused), (1, 1));
+}
+
+#[test]
+fn an_empty_file_says_it_is_empty() {
+    let (_dir, d) = open();
+    for bytes in [&b""[..], b"\xEF\xBB\xBF", b"\r\n\r\n  \n", b"\xFF\xFE"] {
+        let err = d.import_csv(bytes).unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid(m) if m.contains("the file is empty")),
+            "{bytes:?}: {err:?}"
+        );
+    }
+    let err = d
+        .import_csv("区域,地址,姓名\r\n\r\n".as_bytes())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(m) if m.contains("no rows")),
+        "{err:?}"
+    );
+}

@@ -423,6 +423,111 @@ mod tests {
         );
     }
 
+    fn mac_of(algorithm: c_int, key: &[u8], data: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; unsafe { get_hmac_sz(std::ptr::null_mut(), algorithm) } as usize];
+        let rc = unsafe {
+            hmac(
+                std::ptr::null_mut(),
+                algorithm,
+                key.as_ptr(),
+                key.len() as c_int,
+                data.as_ptr(),
+                data.len() as c_int,
+                std::ptr::null(),
+                0,
+                out.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, OK);
+        out
+    }
+
+    #[test]
+    fn hmac_sha1_and_sha512_match_rfc_2202_and_4231() {
+        // Test case 2 of each: key "Jefe".
+        let data = b"what do ya want for nothing?";
+        assert_eq!(
+            mac_of(SHA1, b"Jefe", data),
+            hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+        );
+        assert_eq!(
+            mac_of(SHA512, b"Jefe", data),
+            hex("164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737")
+        );
+        // Test case 1: a 20-byte key of 0x0b.
+        assert_eq!(
+            mac_of(SHA1, &[0x0b; 20], b"Hi There"),
+            hex("b617318655057264e28bc0b6fb378c8ef146be00")
+        );
+        assert_eq!(
+            mac_of(SHA512, &[0x0b; 20], b"Hi There"),
+            hex("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
+        );
+    }
+
+    fn kdf_of(algorithm: c_int, pass: &[u8], salt: &[u8], rounds: c_int, len: usize) -> Vec<u8> {
+        let mut out = vec![0u8; len];
+        let rc = unsafe {
+            kdf(
+                std::ptr::null_mut(),
+                algorithm,
+                pass.as_ptr(),
+                pass.len() as c_int,
+                salt.as_ptr(),
+                salt.len() as c_int,
+                rounds,
+                len as c_int,
+                out.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, OK);
+        out
+    }
+
+    #[test]
+    fn pbkdf2_matches_rfc_6070_and_known_sha512_vectors() {
+        // RFC 6070, PBKDF2-HMAC-SHA1.
+        assert_eq!(
+            kdf_of(SHA1, b"password", b"salt", 1, 20),
+            hex("0c60c80f961f0e71f3a9b524af6012062fe037a6")
+        );
+        assert_eq!(
+            kdf_of(SHA1, b"password", b"salt", 4096, 20),
+            hex("4b007901b765489abead49d926f721d065a429c1")
+        );
+        assert_eq!(
+            kdf_of(
+                SHA1,
+                b"passwordPASSWORDpassword",
+                b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
+                4096,
+                25
+            ),
+            hex("3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038")
+        );
+        // PBKDF2-HMAC-SHA512 (SQLCipher 4's default) and -SHA256, as OpenSSL computes them.
+        assert_eq!(
+            kdf_of(SHA512, b"password", b"salt", 1, 64),
+            hex("867f70cf1ade02cff3752599a3a53dc4af34c7a669815ae5d513554e1c8cf252c02d470a285a0501bad999bfe943c08f050235d7d68b1da55e63f73b60a57fce")
+        );
+        assert_eq!(
+            kdf_of(SHA512, b"password", b"salt", 4096, 64),
+            hex("d197b1b33db0143e018b12f3d1d1479e6cdebdcc97c5c0f87f6902e072f457b5143f30602641b3d55cd335988cb36b84376060ecd532e039b742a239434af2d5")
+        );
+        assert_eq!(
+            kdf_of(SHA256, b"password", b"salt", 4096, 32),
+            hex("c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a")
+        );
+    }
+
+    #[test]
+    fn the_ciphers_key_schedules_are_wiped_when_dropped() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes256>();
+        wiped_on_drop::<cbc::Encryptor<aes::Aes256>>();
+        wiped_on_drop::<cbc::Decryptor<aes::Aes256>>();
+    }
+
     fn hex(s: &str) -> Vec<u8> {
         crate::hex::decode(s).unwrap()
     }

@@ -394,7 +394,10 @@ fn set_key(conn: &Connection, key: &[u8]) -> Result<()> {
     }
     // SQLCipher logs each failed decrypt to stderr; a library stays quiet.
     conn.pragma_update(None, "cipher_log_level", "NONE")?;
-    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", crate::hex::encode(key)))?;
+    // The key in hex and in the statement is key material too: wiped once used.
+    let hex = zeroize::Zeroizing::new(crate::hex::encode(key));
+    let pragma = zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex.as_str()));
+    conn.execute_batch(&pragma)?;
     // Pages are authenticated with HMAC-SHA256 rather than SQLCipher's default SHA-512:
     // the same 256-bit security for this use, and phones (ARMv8) and most x86 chips
     // compute SHA-256 in hardware, which halves the cost of every page written.

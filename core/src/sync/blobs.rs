@@ -161,7 +161,7 @@ impl Doorstep {
         }
         let now = self.clock.now_ms();
         self.read(|c| {
-            let tx = c.unchecked_transaction()?;
+            let tx = crate::store::immediate(c)?;
             deliveries::store::put_fetched_blob(&tx, hash, &mime, &bytes, now)?;
             store::drop_download(&tx, hash)?;
             tx.commit()?;

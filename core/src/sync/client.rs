@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::protocol::ErrorBody;
+use super::protocol::{ErrorBody, MAX_REPLY_BYTES};
 use super::SyncOptions;
 use crate::error::{Error, Result};
 
@@ -50,54 +50,18 @@ fn detail(bytes: &[u8]) -> String {
 /// Why one attempt failed, and whether another may succeed.
 enum Failure {
     Retry(String),
-    /// No way to the server at all (see [`offline`]); tried again like `Retry`.
-    Offline(String),
     Final(Error),
-}
-
-/// A request that could not be sent: offline when the server's name did not resolve or
-/// there is no route to it, otherwise the server's (refused, timed out, cut off).
-fn unsent(e: &reqwest::Error) -> Failure {
-    if offline(e) {
-        Failure::Offline(chain(e))
-    } else {
-        Failure::Retry(chain(e))
-    }
-}
-
-/// Whether a failed request shows the phone itself has no network: a name lookup that
-/// failed (hyper reports it as "dns error"), or no route to the network or host.
-fn offline(e: &(dyn std::error::Error + 'static)) -> bool {
-    use std::io::ErrorKind;
-    let mut cur = Some(e);
-    while let Some(c) = cur {
-        if c.to_string() == "dns error" {
-            return true;
-        }
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            if matches!(
-                io.kind(),
-                ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable | ErrorKind::NetworkDown
-            ) {
-                return true;
-            }
-        }
-        cur = c.source();
-    }
-    false
 }
 
 impl Http {
     pub(crate) fn new(base: &str, token: Option<String>, opts: SyncOptions) -> Result<Http> {
         let base = base.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::invalid(format!(
-                "server address {base:?} must start with http:// or https://"
-            )));
-        }
+        check_transport(&base)?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(opts.timeout_ms))
             .connect_timeout(Duration::from_millis(opts.timeout_ms.min(10_000)))
+            // A redirect could lead the token to another host or to plain HTTP.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
         Ok(Http {
@@ -140,7 +104,6 @@ impl Http {
     ) -> Result<T> {
         let mut delay = self.opts.backoff_ms;
         let mut last = String::new();
-        let mut was_offline = false;
         for n in 0..self.opts.attempts.max(1) {
             if n > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -149,21 +112,13 @@ impl Http {
             match attempt().await {
                 Ok(v) => return Ok(v),
                 Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retry(why)) => (last, was_offline) = (why, false),
-                Err(Failure::Offline(why)) => (last, was_offline) = (why, true),
+                Err(Failure::Retry(why)) => last = why,
             }
         }
-        let msg = format!(
+        Err(Error::Network(format!(
             "{path}: gave up after {} attempts: {last}",
             self.opts.attempts.max(1)
-        );
-        // The last try decides: a network that came back to a server that is down is
-        // the server's failure.
-        Err(if was_offline {
-            Error::Offline(msg)
-        } else {
-            Error::Network(msg)
-        })
+        )))
     }
 
     async fn raw_once(
@@ -183,14 +138,10 @@ impl Http {
         if let Some(b) = body {
             req = req.body(b.to_vec());
         }
-        let resp = req.send().await.map_err(|e| unsent(&e))?;
+        let resp = req.send().await.map_err(|e| Failure::Retry(chain(&e)))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Failure::Retry(chain(&e)))?
-            .to_vec();
+        let body = read_limited(resp, path).await?;
         let reply = Reply {
             status,
             headers,
@@ -219,10 +170,10 @@ impl Http {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| unsent(&e))?;
+        let resp = req.send().await.map_err(|e| Failure::Retry(chain(&e)))?;
         let status = resp.status();
         // A body cut short fails here or in the parse below; both are worth a retry.
-        let bytes = resp.bytes().await.map_err(|e| Failure::Retry(chain(&e)))?;
+        let bytes = read_limited(resp, path).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| Failure::Retry(format!("{path}: unreadable reply: {e}")));
@@ -243,6 +194,63 @@ impl Http {
     }
 }
 
+/// Refuses a server the token and personal data would reach in clear: plain `http://`
+/// is only for this device itself (loopback), everything else needs `https://`.
+pub(crate) fn check_transport(base: &str) -> Result<()> {
+    let url = reqwest::Url::parse(base)
+        .map_err(|e| Error::invalid(format!("server address {base:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(Error::invalid(format!(
+            "server address {base:?} is plain HTTP to another machine: the token and \
+             personal data would travel in clear; use https://"
+        ))),
+        _ => Err(Error::invalid(format!(
+            "server address {base:?} must start with https:// (http:// only on this device)"
+        ))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Reads a reply's body, refusing one longer than `MAX_REPLY_BYTES` (said or sent)
+/// before it fills the phone's memory. `Err(None)` is a body cut short (worth another
+/// try), `Err(Some)` one too long.
+async fn read_limited(
+    mut resp: reqwest::Response,
+    path: &str,
+) -> std::result::Result<Vec<u8>, Failure> {
+    let too_long = || {
+        Failure::Final(Error::Network(format!(
+            "{path}: the reply is longer than {MAX_REPLY_BYTES} bytes; refused"
+        )))
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_REPLY_BYTES as u64)
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| Failure::Retry(chain(&e)))? {
+        if body.len() + chunk.len() > MAX_REPLY_BYTES {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -258,36 +266,30 @@ fn chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
-    fn get(base: &str) -> Error {
-        let opts = SyncOptions {
-            attempts: 2,
-            backoff_ms: 1,
-            timeout_ms: 5_000,
-            ..SyncOptions::default()
-        };
-        let http = Http::new(base, None, opts).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(http.call::<(), serde_json::Value>(Method::GET, "/v1/ping", None))
-            .unwrap_err()
-    }
-
     #[test]
-    fn a_name_that_does_not_resolve_is_offline() {
-        // `.invalid` never resolves (RFC 2606), with or without a network.
-        let err = get("http://doorstep.invalid:8080");
-        assert!(matches!(err, Error::Offline(ref m) if m.contains("gave up after 2")), "{err}");
-    }
-
-    #[test]
-    fn a_server_that_refuses_the_connection_is_unreachable_not_offline() {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let err = get(&format!("http://127.0.0.1:{port}"));
-        assert!(matches!(err, Error::Network(_)), "{err}");
+    fn plain_http_is_only_for_this_device() {
+        for ok in [
+            "https://station.example.org",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.1",
+            "http://localhost:3000",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://192.168.1.20:8080",
+            "http://station.example.org",
+            "http://10.0.0.1",
+            "http://[fe80::1]:8080",
+            "http://localhost.example.org",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8080",
+        ] {
+            let err = check_transport(refused).unwrap_err();
+            assert!(matches!(err, Error::Invalid(_)), "{refused}: {err}");
+        }
+        let err = check_transport("http://192.168.1.20:8080").unwrap_err();
+        assert!(err.to_string().contains("use https://"), "{err}");
     }
 }

@@ -150,9 +150,14 @@ impl Doorstep {
     /// scope in the store. Ops are then written as the enrolled user.
     pub async fn enrol(&self, server: &str, code: &str) -> Result<Enrolment> {
         let http = Http::new(server, None, SyncOptions::default())?;
+        // A device enrolled before proves it holds its token, without sending it.
+        let renewal = self
+            .read(|c| store::get(c, "token"))?
+            .map(|t| protocol::renewal_proof(&protocol::token_hash(&t), code));
         let req = EnrolRequest {
             code: code.to_string(),
             device_id: self.device_id(),
+            renewal,
         };
         let reply: EnrolReply = http.call(Method::POST, "/api/v1/enrol", Some(&req)).await?;
         if reply.device_id != req.device_id {
@@ -171,7 +176,7 @@ impl Doorstep {
         };
         {
             let mut st = self.lock();
-            let tx = st.conn.unchecked_transaction()?;
+            let tx = crate::store::immediate(&st.conn)?;
             store::set(&tx, "enrolment", &serde_json::to_string(&enrolment)?)?;
             store::set(&tx, "token", &reply.token)?;
             crate::store::meta_set(&tx, "user", &reply.user)?;
@@ -238,10 +243,23 @@ impl Doorstep {
         report: &mut SyncReport,
         tell: &(dyn Fn(SyncStage, u64, u64) + Send + Sync),
     ) -> Result<()> {
+        let mut reset = false;
         loop {
             let cursor = self.read(store::cursor)?;
             let path = format!("/api/v1/pull?after={cursor}&limit={}", opts.pull_page);
             let page: PullReply = http.call::<(), _>(Method::GET, &path, None).await?;
+            if page.reset {
+                // The server holds less than this device has seen (restored from an older
+                // backup): start over from 0; what is here already applies as duplicates.
+                if reset || cursor == 0 {
+                    return Err(Error::Network(format!(
+                        "the server asked to start the pull over again from cursor {cursor}"
+                    )));
+                }
+                reset = true;
+                self.apply_page(&[], 0)?;
+                continue;
+            }
             if page.cursor < cursor {
                 return Err(Error::Network(format!(
                     "the server moved the cursor back from {cursor} to {}",
@@ -294,7 +312,7 @@ impl Doorstep {
     /// rejected). One step of `sync`, public so tests can drive sync without HTTP.
     pub fn record_push_results(&self, results: &[protocol::OpResult]) -> Result<(u64, u64)> {
         self.read(|c| {
-            let tx = c.unchecked_transaction()?;
+            let tx = crate::store::immediate(c)?;
             let counts = store::record_results(&tx, results)?;
             tx.commit()?;
             Ok(counts)
@@ -308,7 +326,7 @@ impl Doorstep {
         let now = self.clock.now_ms();
         let mut guard = self.lock();
         let st = &mut *guard;
-        let tx = st.conn.unchecked_transaction()?;
+        let tx = crate::store::immediate(&st.conn)?;
         let mut hlc = st.hlc;
         let mut watch = ConflictWatch::default();
         let mut applied = 0;

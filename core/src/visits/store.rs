@@ -595,7 +595,7 @@ pub fn refresh_subjects(conn: &Connection) -> Result<()> {
     }
     // Called from reads, which hold no transaction: make the refresh one.
     let tx = if conn.is_autocommit() {
-        Some(conn.unchecked_transaction()?)
+        Some(crate::store::immediate(conn)?)
     } else {
         None
     };

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod backup;
+pub mod headers;
 pub mod i18n;
 pub mod pages;
 
@@ -57,21 +58,70 @@ impl Station {
     /// Opens (or creates) the station in `data`: `station.db` encrypted with the key in
     /// `station.key` (made on first start, readable by its owner only) and `admin.db`.
     pub fn open(data: &Path) -> StationResult<Station> {
+        Station::open_with(data, None)
+    }
+
+    /// Opens the station in `data` over `store`: on PostgreSQL the admins, sessions,
+    /// settings and signing keys are the database's, shared by every node, and `data`
+    /// holds only this node's replica of the ops (`station.db`, rebuilt by sync if lost)
+    /// and its key. Must be called within a tokio runtime when `store` is PostgreSQL.
+    pub fn open_with(data: &Path, store: Option<Arc<dyn Storage>>) -> StationResult<Station> {
         std::fs::create_dir_all(data)
             .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
         let key = store_key(data)?;
         let core = Doorstep::open(data.join("station.db"), &key)?;
-        core.read(doorstep_core::stats::prepare_station)?;
+        core.read(crate::stats::prepare_station)?;
         // A phone keeps a small page cache; the station serves exports that look up a
         // resident and a household for each row, and every page read again is decrypted
         // again (the bench's 100,000-row export read in 3.4 s with 8 MiB, 1.1 s with 64).
         core.read(|c| doorstep_core::store::set_cache_mib(c, STATION_CACHE_MIB))?;
-        let admins = auth::Admins::open(&data.join("admin.db"))?;
-        Ok(Station {
+        let admins = match store.filter(|s| s.kind() == "postgres") {
+            Some(store) => {
+                let rt = tokio::runtime::Handle::try_current().map_err(|_| {
+                    StationError::Io("a station on PostgreSQL opens within a runtime".into())
+                })?;
+                auth::Admins::shared(store, rt)
+            }
+            None => auth::Admins::open(&data.join("admin.db"))?,
+        };
+        let station = Station {
             core: Arc::new(core),
             admins,
             data: data.to_path_buf(),
-        })
+        };
+        station.share_keys()?;
+        Ok(station)
+    }
+
+    /// On a station whose nodes share one PostgreSQL: puts this node's signing keys in
+    /// the database and takes those other nodes made, so every node signs passes with
+    /// the station's keys; a key retired on the trust list is dropped everywhere. Nothing
+    /// to do for a station on SQLite, whose keys stay in its encrypted store alone.
+    pub fn share_keys(&self) -> StationResult<()> {
+        if !self.admins.is_shared() {
+            return Ok(());
+        }
+        let retired: std::collections::HashSet<String> = self
+            .core
+            .trusted_keys()?
+            .into_iter()
+            .filter(|k| k.retired_at_ms.is_some())
+            .map(|k| k.key_id)
+            .collect();
+        let kept = self.admins.station_keys()?;
+        for (id, secret) in &kept {
+            if retired.contains(id) {
+                self.admins.drop_station_key(id)?;
+            } else if let Ok(secret) = <[u8; 32]>::try_from(secret.as_slice()) {
+                self.core.import_signing_key(&secret)?;
+            }
+        }
+        for (id, secret) in self.core.signing_secrets()? {
+            if !retired.contains(&id) && !kept.iter().any(|(k, _)| *k == id) {
+                self.admins.put_station_key(&id, &secret)?;
+            }
+        }
+        Ok(())
     }
 
     /// Enrols the station's store with the server at `server` (again on every start,
@@ -102,6 +152,11 @@ impl Station {
 /// is logged and tried again at the next tick.
 pub async fn sync_loop(station: Arc<Station>, every: Duration) {
     loop {
+        // Keys first: a pass sheet printed at this node right after a rotation at another
+        // is then signed with the key the trust list has.
+        if let Err(e) = station.share_keys() {
+            tracing::warn!(error = %e, "cannot share the signing keys");
+        }
         match station.catch_up().await {
             Ok(r) if r.applied > 0 || r.accepted > 0 => {
                 tracing::info!(applied = r.applied, pushed = r.accepted, "station synced")
@@ -113,29 +168,34 @@ pub async fn sync_loop(station: Arc<Station>, every: Duration) {
     }
 }
 
+/// The station store's key as it lives in memory: wiped when dropped.
+pub type StoreKey = zeroize::Zeroizing<Vec<u8>>;
+
 /// The station store's key, from `station.key` in `data` (made on first use).
-pub fn store_key(data: &Path) -> StationResult<Vec<u8>> {
+pub fn store_key(data: &Path) -> StationResult<StoreKey> {
     std::fs::create_dir_all(data)
         .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
     load_or_make_key(&data.join("station.key"))
 }
 
-fn load_or_make_key(path: &Path) -> StationResult<Vec<u8>> {
+fn load_or_make_key(path: &Path) -> StationResult<StoreKey> {
     if let Some(key) = read_key(path)? {
         return Ok(key);
     }
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
-    write_key(path, &key)?;
-    Ok(key.to_vec())
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(key.as_mut_slice())
+        .map_err(|e| StationError::Io(format!("no randomness: {e}")))?;
+    write_key(path, key.as_slice())?;
+    Ok(zeroize::Zeroizing::new(key.to_vec()))
 }
 
 /// The key in a `station.key` file, or `None` when there is no such file.
-pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
-    match std::fs::read(path) {
+pub fn read_key(path: &Path) -> StationResult<Option<StoreKey>> {
+    match std::fs::read(path).map(zeroize::Zeroizing::new) {
         Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = std::str::from_utf8(&bytes).unwrap_or_default();
             doorstep_core::hex::decode(text.trim())
+                .map(zeroize::Zeroizing::new)
                 .filter(|k| k.len() == 32)
                 .map(Some)
                 .ok_or_else(|| {
@@ -155,7 +215,8 @@ pub fn read_key(path: &Path) -> StationResult<Option<Vec<u8>>> {
 
 /// Writes a key as a new `station.key` file, readable by its owner only.
 pub fn write_key(path: &Path, key: &[u8]) -> StationResult<()> {
-    write_private(path, doorstep_core::hex::encode(key).as_bytes())
+    let hex = zeroize::Zeroizing::new(doorstep_core::hex::encode(key));
+    write_private(path, hex.as_bytes())
 }
 
 /// Writes a file only its owner may read.
@@ -211,7 +272,7 @@ impl Station {
                 })?;
                 Some(
                     self.core
-                        .read(|c| doorstep_core::stats::building_id(c, &area.id, name))?
+                        .read(|c| crate::stats::building_id(c, &area.id, name))?
                         .ok_or_else(|| {
                             StationError::Invalid(format!("no building {name:?} in {}", area.path))
                         })?,
@@ -219,6 +280,7 @@ impl Station {
             }
             None => None,
         };
+        self.share_keys()?;
         if self
             .core
             .trusted_keys()?
@@ -226,6 +288,7 @@ impl Station {
             .all(|k| !k.can_sign || k.retired_at_ms.is_some())
         {
             self.core.new_signing_key()?;
+            self.share_keys()?;
         }
         let filter = doorstep_core::checkin::SheetFilter {
             area_id: area.map(|a| a.id.clone()),
@@ -247,17 +310,35 @@ pub fn router(app: crate::AppState, station: Arc<Station>) -> axum::Router {
     crate::router(app.clone())
         .merge(metrics)
         .merge(pages::routes(pages::Dash { app, station }))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(crate::metrics::track))
 }
 
-/// Serves the service with the dashboard on a bound listener until `shutdown`.
+/// Serves the service with the dashboard on a bound listener until `shutdown`, with the
+/// default timeouts.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: crate::AppState,
     station: Arc<Station>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app, station))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(
+        listener,
+        app,
+        station,
+        crate::serve::Limits::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// Serves the service with the dashboard with these timeouts and shutdown deadline.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: crate::AppState,
+    station: Arc<Station>,
+    limits: crate::serve::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    crate::serve::serve(listener, router(app, station), limits, shutdown).await
 }

@@ -3,24 +3,27 @@
 
 use std::sync::Arc;
 
+use crate::stats::{self, LedgerKind};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use doorstep_core::checkin::Recall;
 use doorstep_core::registry::{Area, Tag};
-use doorstep_core::stats::{self, LedgerKind};
 use doorstep_core::sync::Role;
 use doorstep_core::visits::{DueQuery, DueTier, ReferralQuery};
 use doorstep_core::Clock;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
-use super::auth::Session;
+use super::auth::{same_secret, Session};
 use super::i18n::{item_name, item_unit, label, Lang};
 use super::{Station, UTC_OFFSET_MINUTES};
 use crate::storage::Enrolment;
 use crate::sync::enrol::{self, CodeRequest};
+use crate::sync::routes::ConnectInfoIp;
+use crate::throttle::Key;
 use crate::AppState;
 
 const SESSION_COOKIE: &str = "ds_session";
@@ -35,13 +38,16 @@ pub struct Dash {
     pub station: Arc<Station>,
 }
 
-/// The dashboard's routes.
+/// The dashboard's routes. Every one but the login and the language switch needs a live
+/// session: without one, a GET or a POST alike is sent to the login page before anything
+/// of the request is read.
 pub fn routes(dash: Dash) -> Router {
+    let open = Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/lang", get(set_lang));
     Router::new()
         .route("/", get(overview))
-        .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/lang", get(set_lang))
         .route("/area", get(area_page))
         .route("/checkin", get(checkin_page))
         .route("/deliveries", get(deliveries_page))
@@ -53,7 +59,28 @@ pub fn routes(dash: Dash) -> Router {
         .route("/passes/sheet", post(passes_sheet))
         .route("/exports", get(exports_page))
         .route("/export", get(crate::export::download))
+        .route_layer(axum::middleware::from_fn_with_state(
+            dash.clone(),
+            require_session,
+        ))
+        .merge(open)
         .with_state(dash)
+}
+
+/// Sends a request without a live session to the login page.
+async fn require_session(
+    State(dash): State<Dash>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let live = cookie(req.headers(), SESSION_COOKIE)
+        .map(|t| dash.station.admins.session(t, now(&dash)))
+        .transpose();
+    match live {
+        Ok(Some(Some(_))) => next.run(req).await,
+        Ok(_) => Redirect::to("/login").into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
 }
 
 /// A page-level failure: shown as a short HTML page with its status.
@@ -103,29 +130,59 @@ fn now(dash: &Dash) -> i64 {
 
 /// Who is asking and in which language; a request without a live session is sent to
 /// the login page.
+#[derive(Clone)]
 pub struct Viewer {
     pub session: Session,
     pub lang: Lang,
 }
 
+/// Runs blocking work of a page (SQLCipher queries under core's one mutex, argon2) on
+/// tokio's blocking threads, so the workers that answer `/healthz` and the sync API never
+/// wait on it. A panic in it is a 500, not a lost connection.
+pub async fn blocking<T: Send + 'static>(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> T + Send + 'static,
+) -> Result<T, PageError> {
+    let dash = dash.clone();
+    tokio::task::spawn_blocking(move || f(&dash))
+        .await
+        .map_err(|e| {
+            PageError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("page failed: {e}"),
+            )
+        })
+}
+
+/// A page whose body is built by blocking work.
+async fn page(
+    dash: &Dash,
+    f: impl FnOnce(&Dash) -> Result<Markup, PageError> + Send + 'static,
+) -> Response {
+    render(blocking(dash, f).await.and_then(|r| r))
+}
+
 /// The signed-in viewer, or the response that sends them to log in.
-pub fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
+pub async fn viewer(dash: &Dash, headers: &HeaderMap) -> Result<Viewer, Box<Response>> {
     let lang = Lang::from_cookie(cookie(headers, LANG_COOKIE));
-    let session = cookie(headers, SESSION_COOKIE)
-        .map(|t| dash.station.admins.session(t, now(dash)))
-        .transpose()
-        .map_err(|e| Box::new(PageError::from(e).into_response()))?
-        .flatten();
+    let token = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let session = match token {
+        Some(t) => blocking(dash, move |d| d.station.admins.session(&t, now(d)))
+            .await
+            .map_err(|e| Box::new(e.into_response()))?
+            .map_err(|e| Box::new(PageError::from(e).into_response()))?,
+        None => None,
+    };
     match session {
         Some(session) => Ok(Viewer { session, lang }),
         None => Err(Box::new(Redirect::to("/login").into_response())),
     }
 }
 
-/// Checks a form's CSRF token against the session's.
+/// Checks a form's CSRF token against the session's, in constant time.
 pub fn check_csrf(v: &Viewer, token: Option<&str>) -> Result<(), Box<Response>> {
     match token {
-        Some(t) if !t.is_empty() && t == v.session.csrf => Ok(()),
+        Some(t) if !t.is_empty() && same_secret(t, &v.session.csrf) => Ok(()),
         _ => Err(Box::new(
             PageError(
                 StatusCode::FORBIDDEN,
@@ -197,7 +254,7 @@ fn layout(v: &Viewer, title: &str, active: &str, body: Markup) -> Markup {
                     span.me {
                         (v.session.admin.name) " · "
                         a href="/lang?to=zh" { "中文" } " | " a href="/lang?to=en" { "English" }
-                        form method="post" action="/logout" style="display:inline" {
+                        form.inline method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(v.session.csrf);
                             button { (l.t("退出", "Log out")) }
                         }
@@ -209,7 +266,9 @@ fn layout(v: &Viewer, title: &str, active: &str, body: Markup) -> Markup {
     }
 }
 
-const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222}
+/// The pages' one stylesheet, inline; the content security policy allows it by its hash
+/// and no other style.
+pub(crate) const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222}
 header{background:#b71c1c;color:#fff;padding:.5em 1em;display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:center}
 header a{color:#fff;margin-right:.6em}header a.on{text-decoration:underline;font-weight:bold}
 header .me{margin-left:auto}main{padding:1em;max-width:1100px}
@@ -219,7 +278,7 @@ td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}th{background:#f5
 .cards{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;min-width:9em}
 .card b{display:block;font-size:1.8em}.error{color:#b71c1c}
 form.box{border:1px solid #ddd;padding:1em;margin:1em 0;max-width:32em}form.box label{display:block;margin:.4em 0}
-input,select,button{font-size:1em;padding:.3em}";
+input,select,button{font-size:1em;padding:.3em}form.inline{display:inline}#code{font-size:2em}.qr{max-width:240px}";
 
 fn area_select(areas: &[Area], chosen: Option<&Area>, all: Option<&str>) -> Markup {
     html! {
@@ -242,11 +301,11 @@ async fn overview(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(overview_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| overview_body(d, &v, q.area.as_deref())).await
 }
 
 fn render(r: Result<Markup, PageError>) -> Response {
@@ -298,9 +357,12 @@ fn overview_body(dash: &Dash, v: &Viewer, area: Option<&str>) -> Result<Markup, 
         h2 { (l.t("物资需求", "Requests outstanding")) }
         p { (l.t("待配送申请", "Requests not yet delivered")) " " b #requests-open { (requests_open.total()) }
             " · " a href=(format!("/deliveries{}", area.as_ref().map(|a| format!("?area={}", a.id)).unwrap_or_default())) { (l.t("物资配送", "Deliveries")) " →" } }
-        h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
-        table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
-            @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
+        // Scans per site carry no area: they are the station admin's figures.
+        @if v.session.admin.is_station_admin() {
+            h2 { (l.t("今日各采样点每小时扫码", "Check-ins per site per hour today")) }
+            table #checkins { tr { th { (l.t("采样点", "Site")) } th { (l.t("时段", "Hour")) } th { (l.t("人次", "Scans")) } }
+                @for h in &o.check_ins_by_hour { tr { td { (h.site) } td { (format!("{:02}:00", h.hour)) } td.num { (h.count) } } } }
+        }
     };
     Ok(layout(v, l.t("总览", "Overview"), "/", body))
 }
@@ -310,11 +372,11 @@ async fn area_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(area_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| area_body(d, &v, q.area.as_deref())).await
 }
 
 fn tier_code(t: DueTier) -> &'static str {
@@ -385,33 +447,60 @@ pub fn fmt_time(ms: i64) -> String {
 }
 
 async fn checkin_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(checkin_body(&dash, &v))
+    page(&dash, move |d| checkin_body(d, &v)).await
+}
+
+/// A recall line the viewer may read: the station admin all, a sub-admin those whose
+/// household lies in their areas (a line the station cannot place is the station
+/// admin's alone).
+fn may_read_recall(v: &Viewer, visible: &std::collections::HashSet<String>, r: &Recall) -> bool {
+    v.session.admin.is_station_admin()
+        || r.household
+            .as_ref()
+            .is_some_and(|h| visible.contains(&h.area_id))
 }
 
 fn checkin_body(dash: &Dash, v: &Viewer) -> Result<Markup, PageError> {
     let l = v.lang;
     let core = &dash.station.core;
+    let station_admin = v.session.admin.is_station_admin();
+    let visible: std::collections::HashSet<String> =
+        visible_areas(dash, v)?.into_iter().map(|a| a.id).collect();
     let (day, _) = stats::day_bounds(now(dash), UTC_OFFSET_MINUTES);
-    let lanes = core.read(|c| stats::lane_counts(c, &day))?;
-    let awaiting = core.read(stats::tubes_awaiting)?;
-    let positive = core.read(stats::tubes_positive)?;
+    // Scans per site and tubes awaiting their results carry no area (a tube holds
+    // residents of any area): they are the station admin's. A sub-admin sees, of a
+    // positive tube, the residents of their areas to recall.
+    let (lanes, awaiting) = if station_admin {
+        (
+            core.read(|c| stats::lane_counts(c, &day))?,
+            core.read(stats::tubes_awaiting)?,
+        )
+    } else {
+        (vec![], vec![])
+    };
     let mut recalls = Vec::new();
-    for id in &positive {
-        recalls.push((core.tube(id)?, core.tube_recall(id)?));
+    for id in &core.read(stats::tubes_positive)? {
+        let mut list = core.tube_recall(id)?;
+        list.retain(|r| may_read_recall(v, &visible, r));
+        if station_admin || !list.is_empty() {
+            recalls.push((core.tube(id)?, list));
+        }
     }
     let body = html! {
         p { (l.t("日期", "Day")) " " (day) }
-        h2 { (l.t("各采样点各通道人次", "Scans per site and lane")) }
-        table #lanes { tr { th { (l.t("采样点", "Site")) } th { (l.t("通道", "Lane")) } th { (l.t("人次", "Scans")) } }
-            @for c in &lanes { tr { td { (c.site) } td { (c.lane) } td.num { (c.count) } } } }
-        h2 { (l.t("待出结果的混管", "Tubes awaiting results")) " (" span #awaiting { (awaiting.len()) } ")" }
-        table { tr { th { (l.t("混管", "Tube")) } th { (l.t("采样点", "Site")) } th { (l.t("人数", "Residents")) } th { (l.t("封管时间", "Sealed")) } }
-            @for id in &awaiting { @if let Ok(t) = core.tube(id) {
-                tr { td { (t.code) } td { (t.site) } td.num { (t.members) } td { (t.sealed_at_ms.map(fmt_time).unwrap_or_default()) } } } } }
+        @if station_admin {
+            h2 { (l.t("各采样点各通道人次", "Scans per site and lane")) }
+            table #lanes { tr { th { (l.t("采样点", "Site")) } th { (l.t("通道", "Lane")) } th { (l.t("人次", "Scans")) } }
+                @for c in &lanes { tr { td { (c.site) } td { (c.lane) } td.num { (c.count) } } } }
+            h2 { (l.t("待出结果的混管", "Tubes awaiting results")) " (" span #awaiting { (awaiting.len()) } ")" }
+            table { tr { th { (l.t("混管", "Tube")) } th { (l.t("采样点", "Site")) } th { (l.t("人数", "Residents")) } th { (l.t("封管时间", "Sealed")) } }
+                @for id in &awaiting { @if let Ok(t) = core.tube(id) {
+                    tr { td { (t.code) } td { (t.site) } td.num { (t.members) } td { (t.sealed_at_ms.map(fmt_time).unwrap_or_default()) } } } } }
+        }
         h2 { (l.t("阳性混管召回名单", "Recall lists of positive tubes")) }
         @for (t, list) in &recalls {
             h3 { (t.code) " · " (t.site) }
@@ -431,11 +520,11 @@ async fn deliveries_page(
     headers: HeaderMap,
     Query(q): Query<AreaQuery>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    render(deliveries_body(&dash, &v, q.area.as_deref()))
+    page(&dash, move |d| deliveries_body(d, &v, q.area.as_deref())).await
 }
 
 /// Hours or days, whichever reads better, for an age.
@@ -529,20 +618,23 @@ pub struct CsrfForm {
 }
 
 async fn logout(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
-        let _ = dash.station.admins.end_session(t);
+    if let Some(t) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let _ = blocking(&dash, move |d| d.station.admins.end_session(&t)).await;
     }
     let mut resp = Redirect::to("/login").into_response();
     set_cookie(
         &mut resp,
-        &format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+        &format!(
+            "{SESSION_COOKIE}=; Max-Age=0; {}",
+            cookie_attrs(&dash, &headers)
+        ),
     );
     resp
 }
@@ -569,8 +661,8 @@ async fn set_lang(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|p| !p.starts_with("//"))
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .and_then(station_path)
         .unwrap_or_else(|| "/".to_string());
     let mut resp = Redirect::to(&back).into_response();
     set_cookie(
@@ -580,11 +672,35 @@ async fn set_lang(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
     resp
 }
 
-async fn login_page(headers: HeaderMap) -> Response {
-    login_form(Lang::from_cookie(cookie(&headers, LANG_COOKIE)), None)
+/// Pages a redirect may go back to.
+const PAGES: &[&str] = &[
+    "/",
+    "/login",
+    "/area",
+    "/checkin",
+    "/deliveries",
+    "/devices",
+    "/passes",
+    "/exports",
+];
+
+/// `path` (with its query) if it is one of this station's pages, never a way elsewhere
+/// (`//host`, `/\host`, a control character).
+pub fn station_path(path: &str) -> Option<String> {
+    let page = path.split(['?', '#']).next().unwrap_or(path);
+    let clean = !path.contains(['\\', '#']) && !path.chars().any(|c| c.is_control());
+    (clean && PAGES.contains(&page)).then(|| path.to_string())
 }
 
-fn login_form(l: Lang, error: Option<&str>) -> Response {
+async fn login_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
+    login_form(
+        Lang::from_cookie(cookie(&headers, LANG_COOKIE)),
+        None,
+        over_https(&dash, &headers),
+    )
+}
+
+fn login_form(l: Lang, error: Option<&str>, secure: bool) -> Response {
     let token = match super::random_hex(16) {
         Ok(t) => t,
         Err(e) => return PageError::from(e).into_response(),
@@ -612,9 +728,10 @@ fn login_form(l: Lang, error: Option<&str>) -> Response {
         StatusCode::OK
     };
     let mut resp = (status, page).into_response();
+    let secure = if secure { "; Secure" } else { "" };
     set_cookie(
         &mut resp,
-        &format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict"),
+        &format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict{secure}"),
     );
     resp
 }
@@ -626,37 +743,117 @@ struct LoginForm {
     csrf: Option<String>,
 }
 
-async fn login(State(dash): State<Dash>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+/// Whether the browser reached the station over HTTPS: `--cookie-secure`, or a proxy in
+/// front saying so. Believing the proxy costs nothing: a false `https` only keeps the
+/// cookie from the claimant's own plain-HTTP requests.
+fn over_https(dash: &Dash, headers: &HeaderMap) -> bool {
+    let said = |name: &str, want: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains(want))
+    };
+    dash.app.cookie_secure || said("x-forwarded-proto", "https") || said("forwarded", "proto=https")
+}
+
+/// A session cookie's attributes.
+fn cookie_attrs(dash: &Dash, headers: &HeaderMap) -> &'static str {
+    if over_https(dash, headers) {
+        "Path=/; HttpOnly; SameSite=Strict; Secure"
+    } else {
+        "Path=/; HttpOnly; SameSite=Strict"
+    }
+}
+
+/// Logs an admin in. Wrong passwords are throttled per name typed and per client
+/// address (`crate::throttle`); a try during a wait is 429 whatever it holds.
+async fn login(
+    State(dash): State<Dash>,
+    ConnectInfoIp(ip): ConnectInfoIp,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let l = Lang::from_cookie(cookie(&headers, LANG_COOKIE));
     // Login CSRF: the form must carry the token set in the cookie with it.
     let expected = cookie(&headers, LOGIN_COOKIE);
-    if expected.is_none() || f.csrf.as_deref() != expected {
+    let sent = f.csrf.as_deref().unwrap_or_default();
+    if !expected.is_some_and(|e| !e.is_empty() && same_secret(e, sent)) {
         return PageError(
             StatusCode::FORBIDDEN,
             "the login form's CSRF token is missing or wrong; reload the page".into(),
         )
         .into_response();
     }
-    let admins = &dash.station.admins;
-    let admin = match tokio::task::block_in_place(|| admins.verify(&f.name, &f.password)) {
-        Ok(Some(a)) => a,
-        Ok(None) => return login_form(l, Some(l.t("账号或密码错误", "Wrong name or password"))),
-        Err(e) => return PageError::from(e).into_response(),
+    let throttle = &dash.app.throttle;
+    let mut keys = vec![Key::account(&f.name)];
+    keys.extend(ip.map(Key::LoginAddress));
+    if let Err(wait) = throttle.attempt(&keys, now(&dash)) {
+        let mut resp = login_form(
+            l,
+            Some(&format!(
+                "{} {} {}",
+                l.t("尝试次数过多，请在", "Too many tries; try again in"),
+                wait.seconds(),
+                l.t("秒后重试", "s")
+            )),
+            over_https(&dash, &headers),
+        );
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, wait.seconds().max(1).into());
+        return resp;
+    }
+    let name = f.name.trim().to_string();
+    enum Tried {
+        Wrong,
+        Refused(super::StationError),
+        Started(super::StationResult<String>),
+    }
+    // Argon2 and the admin file's SQLite run on a blocking thread, not the server's.
+    let tried = blocking(&dash, move |d| {
+        let admins = &d.station.admins;
+        match admins.verify(&f.name, &f.password) {
+            Ok(Some(admin)) => Tried::Started(admins.start_session(&admin, now(d))),
+            Ok(None) => Tried::Wrong,
+            Err(e) => Tried::Refused(e),
+        }
+    })
+    .await;
+    let wrong = |dash: &Dash| {
+        login_form(
+            l,
+            Some(l.t("账号或密码错误", "Wrong name or password")),
+            over_https(dash, &headers),
+        )
     };
-    let token = match admins.start_session(&admin, now(&dash)) {
-        Ok(t) => t,
-        Err(e) => return PageError::from(e).into_response(),
+    let token = match tried {
+        Ok(Tried::Started(Ok(t))) => t,
+        Ok(Tried::Wrong) => {
+            tracing::warn!(name = %name, ip = ?ip, "wrong dashboard password");
+            return wrong(&dash);
+        }
+        // Stored areas that cannot be read refuse the login like a wrong password.
+        Ok(Tried::Refused(e)) => {
+            tracing::error!(name = %name, error = %e, "dashboard login refused");
+            return wrong(&dash);
+        }
+        Ok(Tried::Started(Err(e))) => return PageError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
+    throttle.succeeded(&keys);
     let mut resp = Redirect::to("/").into_response();
     set_cookie(
         &mut resp,
-        &format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"),
+        &format!(
+            "{SESSION_COOKIE}={token}; {}",
+            cookie_attrs(&dash, &headers)
+        ),
     );
     resp
 }
 
 async fn devices_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -724,7 +921,15 @@ async fn devices_body(
 ) -> Result<Markup, PageError> {
     let l = v.lang;
     let now_ms = now(dash);
-    let areas = visible_areas(dash, v)?;
+    let seen_by = v.clone();
+    let (areas, own, seen) = blocking(dash, move |d| {
+        Ok::<_, PageError>((
+            visible_areas(d, &seen_by)?,
+            d.station.core.device_id(),
+            d.station.core.read(stats::devices_seen)?,
+        ))
+    })
+    .await??;
     let roles = [
         Role::SocialWorker,
         Role::Marshal,
@@ -732,7 +937,6 @@ async fn devices_body(
         Role::StationAdmin,
     ];
     let station_admin = v.session.admin.is_station_admin();
-    let own = dash.station.core.device_id();
     let codes = visible_codes(dash, v).await?;
     let enrolled = dash
         .app
@@ -740,13 +944,8 @@ async fn devices_body(
         .devices()
         .await
         .map_err(|e| PageError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> = dash
-        .station
-        .core
-        .read(stats::devices_seen)?
-        .into_iter()
-        .map(|d| (d.device.clone(), d))
-        .collect();
+    let mut seen: std::collections::HashMap<String, stats::DeviceSeen> =
+        seen.into_iter().map(|d| (d.device.clone(), d)).collect();
     let mut devices: Vec<DeviceRow> = Vec::new();
     for d in enrolled {
         let s = seen.remove(&d.device.device_id);
@@ -793,8 +992,8 @@ async fn devices_body(
             section #enrolment {
                 h2 { (l.t("登记码", "Enrolment code")) }
                 p { (l.t("在手机上输入此码或扫描二维码（24小时内有效，仅可使用一次）：", "Type this code on the phone or scan the QR (valid 24 hours, once):")) }
-                p { code #code style="font-size:2em" { (code) } }
-                div style="max-width:240px" { (PreEscaped(svg)) }
+                p { code #code { (code) } }
+                div.qr { (PreEscaped(svg)) }
             }
         }
         form.box method="post" action="/devices/enrol" {
@@ -857,7 +1056,7 @@ async fn devices_enrol(
     headers: HeaderMap,
     Form(f): Form<EnrolForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -878,7 +1077,11 @@ async fn devices_enrol(
         )
         .into_response();
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
+    let (asker, asked) = (v.clone(), f.area.clone());
+    let area = match blocking(&dash, move |d| chosen_area(d, &asker, asked.as_deref()))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -916,7 +1119,7 @@ async fn devices_revoke(
     headers: HeaderMap,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -963,7 +1166,7 @@ async fn devices_cancel(
     headers: HeaderMap,
     Form(f): Form<CancelForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
@@ -999,12 +1202,16 @@ async fn devices_cancel(
 }
 
 async fn passes_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };
@@ -1045,26 +1252,27 @@ async fn passes_sheet(
     headers: HeaderMap,
     Form(f): Form<SheetForm>,
 ) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&v, f.csrf.as_deref()) {
         return *r;
     }
-    let area = match chosen_area(&dash, &v, f.area.as_deref()) {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
-    let pdf = tokio::task::block_in_place(|| {
-        dash.station.sheet(
-            area.as_ref(),
-            f.building.as_deref(),
-            f.tag.as_deref(),
-            f.days.unwrap_or(7),
-            now(&dash),
-        )
-    });
+    let pdf = blocking(&dash, move |d| {
+        let area = chosen_area(d, &v, f.area.as_deref())?;
+        d.station
+            .sheet(
+                area.as_ref(),
+                f.building.as_deref(),
+                f.tag.as_deref(),
+                f.days.unwrap_or(7),
+                now(d),
+            )
+            .map_err(|e| PageError(StatusCode::BAD_REQUEST, e.to_string()))
+    })
+    .await
+    .and_then(|r| r);
     match pdf {
         Ok(pdf) => (
             [
@@ -1077,17 +1285,21 @@ async fn passes_sheet(
             pdf,
         )
             .into_response(),
-        Err(e) => PageError(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
 async fn exports_page(State(dash): State<Dash>, headers: HeaderMap) -> Response {
-    let v = match viewer(&dash, &headers) {
+    let v = match viewer(&dash, &headers).await {
         Ok(v) => v,
         Err(r) => return *r,
     };
     let l = v.lang;
-    let areas = match visible_areas(&dash, &v) {
+    let asker = v.clone();
+    let areas = match blocking(&dash, move |d| visible_areas(d, &asker))
+        .await
+        .and_then(|r| r)
+    {
         Ok(a) => a,
         Err(e) => return e.into_response(),
     };

@@ -146,6 +146,14 @@ pub enum StoreError {
     UploadLength { total: u64 },
     #[error("the enrolment code was cancelled at the station")]
     CodeCancelled,
+    /// An enrolment naming a device id that is enrolled already, without its token.
+    #[error(
+        "device {0} is enrolled already; a device enrols again only with proof of its own token"
+    )]
+    DeviceExists(String),
+    /// A revoked device trying to enrol again.
+    #[error("device {0} was revoked; a revoked device stays revoked (a new install has a new device id)")]
+    DeviceRevoked(String),
     #[error("storage: {0}")]
     Backend(String),
 }
@@ -158,7 +166,30 @@ impl From<rusqlite::Error> for StoreError {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Backend(format!("postgres: {e}"))
+        // The error's own text is often just "db error"; the cause is in the server's
+        // answer (message, detail, SQLSTATE) or further down the chain.
+        if let Some(db) = e.as_db_error() {
+            let mut m = format!(
+                "postgres: {}: {} (SQLSTATE {})",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("; {d}"));
+            }
+            if let Some(w) = db.where_() {
+                m.push_str(&format!("; where: {w}"));
+            }
+            return StoreError::Backend(m);
+        }
+        let mut m = format!("postgres: {e}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            m.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        StoreError::Backend(m)
     }
 }
 
@@ -182,17 +213,23 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_enrolment(&self, e: NewEnrolment) -> StoreResult<()>;
 
     /// Uses up a code and enrols `device_id` with `token_hash`, atomically: a code works
-    /// once. Enrolling a device again replaces its token and scope.
+    /// once. A device id enrolled already is enrolled again (new token and scope) only
+    /// when `renewing` is the hash of the token it holds now and it is not revoked; else
+    /// `DeviceExists` or `DeviceRevoked`, and the code stays unused.
     async fn redeem_enrolment(
         &self,
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device>;
 
     /// The device holding a token, revoked or not.
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+
+    /// The hash of the token an enrolled device holds now.
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>>;
 
     /// Revokes a device's token; false if no such device.
     async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool>;
@@ -263,7 +300,42 @@ pub trait Storage: Send + Sync + 'static {
         keep: Option<(&str, &[u8])>,
         now_ms: i64,
     ) -> StoreResult<()>;
+
+    // The station's own state, which every node of a station shares: dashboard admins
+    // and sessions, settings, and pass-signing keys (`station::auth::Admins` over it).
+
+    /// Creates an admin or replaces its hash and areas.
+    async fn put_admin(&self, admin: &AdminRow) -> StoreResult<()>;
+
+    /// An admin by name.
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>>;
+
+    /// How many admins there are.
+    async fn admin_count(&self) -> StoreResult<u64>;
+
+    /// Stores a new session, and drops those expired by `now_ms`.
+    async fn start_session(&self, session: &SessionRow, now_ms: i64) -> StoreResult<()>;
+
+    /// The session of a token hash, if live at `now_ms`, with its admin's areas.
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>>;
+
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// The setting `key`; stores `value` first if there is none (the first writer wins).
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    /// The station's signing keys kept for every node: (key id, secret).
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>>;
+
+    /// Keeps a signing key (a key id kept already stays as it is).
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()>;
+
+    /// Forgets a signing key.
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()>;
 }
+
+pub use crate::station::auth::{AdminRow, LiveSession, SessionRow};
 
 /// Opens the storage: PostgreSQL when `database` is a `postgres://` URL, else SQLite in
 /// `data` (created if missing).
@@ -281,6 +353,21 @@ pub async fn open(data: &Path, database: Option<&str>) -> StoreResult<Arc<dyn St
             })?;
             Ok(Arc::new(SqliteStorage::open(&data.join("doorstep.db"))?))
         }
+    }
+}
+
+/// Whether an enrolment may go on for `device_id`, given the token hash and revocation
+/// stored for it (none for a new device) and the hash the enrolment proved it holds.
+pub(crate) fn may_enrol_again(
+    device_id: &str,
+    held: Option<(String, Option<i64>)>,
+    renewing: Option<&str>,
+) -> StoreResult<()> {
+    match held {
+        None => Ok(()),
+        Some((_, Some(_))) => Err(StoreError::DeviceRevoked(device_id.to_string())),
+        Some((hash, None)) if renewing == Some(hash.as_str()) => Ok(()),
+        Some(_) => Err(StoreError::DeviceExists(device_id.to_string())),
     }
 }
 

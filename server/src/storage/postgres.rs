@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_sync.sql"),
     include_str!("../../migrations/postgres/0002_blobs.sql"),
     include_str!("../../migrations/postgres/0003_enrolment_list.sql"),
+    include_str!("../../migrations/postgres/0004_station.sql"),
 ];
 
 /// Advisory lock keys: one for migrations, one for ingest.
@@ -30,7 +31,10 @@ pub struct PostgresStorage {
 }
 
 fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Backend(format!("postgres pool: {e}"))
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+        e => StoreError::Backend(format!("postgres pool: {e}")),
+    }
 }
 
 impl PostgresStorage {
@@ -133,6 +137,7 @@ impl Storage for PostgresStorage {
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
@@ -157,22 +162,51 @@ impl Storage for PostgresStorage {
         if expires_at <= now_ms {
             return Err(StoreError::CodeExpired);
         }
+        let held = tx
+            .query_opt(
+                "SELECT token_hash, revoked_at FROM device WHERE device_id = $1 FOR UPDATE",
+                &[&device_id],
+            )
+            .await?
+            .map(|r| (r.get::<_, String>(0), r.get::<_, Option<i64>>(1)));
+        let renew = held.is_some();
+        may_enrol_again(device_id, held, renewing)?;
         tx.execute(
             "UPDATE enrolment SET used_at = $2, used_by = $3 WHERE code_hash = $1",
             &[&code_hash, &now_ms, &device_id],
         )
         .await?;
         let token_expires_at = now_ms.saturating_add(ttl);
-        tx.execute(
-            "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id,
-                role = excluded.role, areas = excluded.areas, token_hash = excluded.token_hash,
-                token_expires_at = excluded.token_expires_at,
-                enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            &[&device_id, &user, &role, &areas, &token_hash, &token_expires_at, &now_ms],
-        )
-        .await?;
+        // Written only if the device is still as checked: a concurrent enrolment of the
+        // same id finds it taken.
+        let written = if renew {
+            tx.execute(
+                "UPDATE device SET user_id = $2, role = $3, areas = $4, token_hash = $5,
+                    token_expires_at = $6, enrolled_at = $7
+                 WHERE device_id = $1 AND token_hash = $8 AND revoked_at IS NULL",
+                &[
+                    &device_id,
+                    &user,
+                    &role,
+                    &areas,
+                    &token_hash,
+                    &token_expires_at,
+                    &now_ms,
+                    &renewing.unwrap_or_default(),
+                ],
+            )
+            .await?
+        } else {
+            tx.execute(
+                "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(device_id) DO NOTHING",
+                &[&device_id, &user, &role, &areas, &token_hash, &token_expires_at, &now_ms],
+            )
+            .await?
+        };
+        if written != 1 {
+            return Err(StoreError::DeviceExists(device_id.to_string()));
+        }
         tx.commit().await?;
         Ok(Device {
             device_id: device_id.to_string(),
@@ -194,6 +228,17 @@ impl Storage for PostgresStorage {
             )
             .await?;
         row.as_ref().map(to_device).transpose()
+    }
+
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        Ok(client
+            .query_opt(
+                "SELECT token_hash FROM device WHERE device_id = $1",
+                &[&device_id],
+            )
+            .await?
+            .map(|r| r.get(0)))
     }
 
     async fn revoke_device(&self, device_id: &str, now_ms: i64) -> StoreResult<bool> {
@@ -615,6 +660,146 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_admin(&self, a: &AdminRow) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_admin(name, hash, areas, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, areas = excluded.areas",
+                &[
+                    &a.name,
+                    &a.hash,
+                    &serde_json::to_string(&a.areas)?,
+                    &a.created_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT name, hash, areas, created_at FROM station_admin WHERE name = $1",
+                &[&name],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(AdminRow {
+                name: r.get(0),
+                hash: r.get(1),
+                areas: serde_json::from_str(r.get(2))?,
+                created_at: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    async fn admin_count(&self) -> StoreResult<u64> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM station_admin", &[])
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    async fn start_session(&self, s: &SessionRow, now_ms: i64) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "DELETE FROM station_session WHERE expires_at < $1",
+                &[&now_ms],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO station_session(token_hash, admin, csrf, expires_at)
+                 VALUES ($1, $2, $3, $4)",
+                &[&s.token_hash, &s.admin, &s.csrf, &s.expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let row = client
+            .query_opt(
+                "SELECT s.admin, s.csrf, a.areas FROM station_session s
+                 JOIN station_admin a ON a.name = s.admin
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                &[&token_hash, &now_ms],
+            )
+            .await?;
+        // A session whose admin's areas cannot be read is no session (logged).
+        Ok(row.and_then(|r| {
+            let admin: String = r.get(0);
+            let areas = crate::station::auth::stored_areas(&admin, r.get(2)).ok()?;
+            Some(LiveSession {
+                admin,
+                csrf: r.get(1),
+                areas,
+            })
+        }))
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "DELETE FROM station_session WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_setting(key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key, &value],
+            )
+            .await?;
+        Ok(client
+            .query_one("SELECT value FROM station_setting WHERE key = $1", &[&key])
+            .await?
+            .get(0))
+    }
+
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        let rows = client
+            .query(
+                "SELECT key_id, secret FROM station_key ORDER BY key_id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute(
+                "INSERT INTO station_key(key_id, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&key_id, &secret],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()> {
+        let client = self.pool.get().await.map_err(pool_error)?;
+        client
+            .execute("DELETE FROM station_key WHERE key_id = $1", &[&key_id])
+            .await?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ use doorstep_core::log::{Action, Hlc, Op};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 
 use super::*;
+use crate::station::auth::file;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_sync.sql"),
@@ -18,10 +19,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_enrolment_list.sql"),
 ];
 
-/// The SQLite storage.
+/// The SQLite storage. The station's own state (admins, sessions, settings, signing
+/// keys) is in `admin.db` beside the database file, as the station keeps it.
 pub struct SqliteStorage {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    station: Arc<Mutex<Connection>>,
 }
 
 fn connect(path: &Path) -> StoreResult<Connection> {
@@ -52,9 +55,11 @@ impl SqliteStorage {
             tx.commit()?;
         }
         let reader = connect(path)?;
+        let station = crate::station::auth::file::open(&path.with_file_name("admin.db"))?;
         Ok(SqliteStorage {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            station: Arc::new(Mutex::new(station)),
         })
     }
 }
@@ -154,6 +159,7 @@ impl Storage for SqliteStorage {
         code_hash: &str,
         device_id: &str,
         token_hash: &str,
+        renewing: Option<&str>,
         now_ms: i64,
     ) -> StoreResult<Device> {
         let (code_hash, device_id, token_hash) = (
@@ -161,6 +167,7 @@ impl Storage for SqliteStorage {
             device_id.to_string(),
             token_hash.to_string(),
         );
+        let renewing = renewing.map(str::to_string);
         blocking(&self.writer, move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             type Code = (String, String, String, i64, i64, Option<i64>, Option<i64>);
@@ -194,20 +201,46 @@ impl Storage for SqliteStorage {
             if expires_at <= now_ms {
                 return Err(StoreError::CodeExpired);
             }
+            let held: Option<(String, Option<i64>)> = tx
+                .query_row(
+                    "SELECT token_hash, revoked_at FROM device WHERE device_id = ?1",
+                    [&device_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let renew = held.is_some();
+            super::may_enrol_again(&device_id, held, renewing.as_deref())?;
             tx.execute(
                 "UPDATE enrolment SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1",
                 params![code_hash, now_ms, device_id],
             )?;
             let token_expires_at = now_ms.saturating_add(ttl);
-            tx.execute(
-                "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(device_id) DO UPDATE SET user_id = excluded.user_id,
-                    role = excluded.role, areas = excluded.areas, token_hash = excluded.token_hash,
-                    token_expires_at = excluded.token_expires_at,
-                    enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-                params![device_id, user, role, areas, token_hash, token_expires_at, now_ms],
-            )?;
+            let written = if renew {
+                tx.execute(
+                    "UPDATE device SET user_id = ?2, role = ?3, areas = ?4, token_hash = ?5,
+                        token_expires_at = ?6, enrolled_at = ?7
+                     WHERE device_id = ?1 AND token_hash = ?8 AND revoked_at IS NULL",
+                    params![
+                        device_id,
+                        user,
+                        role,
+                        areas,
+                        token_hash,
+                        token_expires_at,
+                        now_ms,
+                        renewing
+                    ],
+                )?
+            } else {
+                tx.execute(
+                    "INSERT INTO device(device_id, user_id, role, areas, token_hash, token_expires_at, enrolled_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(device_id) DO NOTHING",
+                    params![device_id, user, role, areas, token_hash, token_expires_at, now_ms],
+                )?
+            };
+            if written != 1 {
+                return Err(StoreError::DeviceExists(device_id));
+            }
             tx.commit()?;
             to_device((device_id, user, role, areas, token_expires_at, None))
         })
@@ -225,6 +258,18 @@ impl Storage for SqliteStorage {
                 .query_row([&token_hash], device_row)
                 .optional()?;
             row.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn device_token_hash(&self, device_id: &str) -> StoreResult<Option<String>> {
+        let device_id = device_id.to_string();
+        blocking(&self.reader, move |c| {
+            Ok(
+                c.prepare_cached("SELECT token_hash FROM device WHERE device_id = ?1")?
+                    .query_row([&device_id], |r| r.get(0))
+                    .optional()?,
+            )
         })
         .await
     }
@@ -625,6 +670,72 @@ impl Storage for SqliteStorage {
             )?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn put_admin(&self, admin: &AdminRow) -> StoreResult<()> {
+        let admin = admin.clone();
+        blocking(&self.station, move |c| Ok(file::put_admin(c, &admin)?)).await
+    }
+
+    async fn admin(&self, name: &str) -> StoreResult<Option<AdminRow>> {
+        let name = name.to_string();
+        blocking(&self.station, move |c| Ok(file::admin(c, &name)?)).await
+    }
+
+    async fn admin_count(&self) -> StoreResult<u64> {
+        blocking(&self.station, |c| Ok(file::admin_count(c)?)).await
+    }
+
+    async fn start_session(&self, session: &SessionRow, now_ms: i64) -> StoreResult<()> {
+        let session = session.clone();
+        blocking(&self.station, move |c| {
+            Ok(file::start_session(c, &session, now_ms)?)
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<LiveSession>> {
+        let token_hash = token_hash.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::session(c, &token_hash, now_ms)?)
+        })
+        .await
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::end_session(c, &token_hash)?)
+        })
+        .await
+    }
+
+    async fn setting_or(&self, key: &str, value: &str) -> StoreResult<String> {
+        let (key, value) = (key.to_string(), value.to_string());
+        blocking(&self.station, move |c| {
+            Ok(file::setting_or(c, &key, &value)?)
+        })
+        .await
+    }
+
+    async fn station_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        blocking(&self.station, |c| Ok(file::station_keys(c)?)).await
+    }
+
+    async fn put_station_key(&self, key_id: &str, secret: &[u8]) -> StoreResult<()> {
+        let (key_id, secret) = (key_id.to_string(), secret.to_vec());
+        blocking(&self.station, move |c| {
+            Ok(file::put_station_key(c, &key_id, &secret)?)
+        })
+        .await
+    }
+
+    async fn drop_station_key(&self, key_id: &str) -> StoreResult<()> {
+        let key_id = key_id.to_string();
+        blocking(&self.station, move |c| {
+            Ok(file::drop_station_key(c, &key_id)?)
         })
         .await
     }

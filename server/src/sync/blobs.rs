@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use doorstep_core::deliveries::proof::{is_sha256_hex, sha256_hex};
-use doorstep_core::sync::protocol::{BlobUpload, MAX_BLOB_BYTES};
+use doorstep_core::sync::protocol::{BlobUpload, ErrorBody, MAX_BLOB_BYTES};
 
 use super::routes::Authed;
 use super::scope;
@@ -53,10 +53,15 @@ fn with_offset(mut resp: Response, received: u64) -> Response {
 /// Whether the server holds a blob (200 with its size and type) or not (404); either
 /// way `Upload-Offset` says how much of this device's upload it holds.
 #[utoipa::path(head, path = "/api/v1/blobs/{sha256}", tag = "sync",
-    params(("sha256" = String, Path, description = "SHA-256 of the bytes, 64 lowercase hex digits")),
-    responses((status = 200, description = "stored: Content-Length, Content-Type, Upload-Offset = size"),
-              (status = 404, description = "not stored; Upload-Offset = bytes of this device's unfinished upload"),
-              (status = 401, description = "unknown, revoked or expired token")),
+    params(("sha256" = String, Path, description = "SHA-256 of the bytes, 64 lowercase hex digits", pattern = "^[0-9a-f]{64}$")),
+    responses((status = 200, description = "stored",
+                headers(("Upload-Offset" = u64, description = "the blob's size"),
+                        ("Content-Length" = u64, description = "the blob's size"))),
+              (status = 400, description = "bad_request: not a blob address"),
+              (status = 401, description = "token_missing, token_unknown, token_revoked or token_expired"),
+              (status = 404, description = "not stored",
+                headers(("Upload-Offset" = u64, description = "bytes of this device's unfinished upload (0 if none)"))),
+              (status = 503, description = "storage: the station's storage failed; try again")),
     security(("bearer" = [])))]
 pub async fn head(
     State(state): State<AppState>,
@@ -109,16 +114,24 @@ fn content_range(headers: &HeaderMap) -> Result<Option<(u64, u64, u64)>, ApiErro
 /// completes it and its SHA-256 matches; 202 while parts are missing; 200 if the server
 /// had it already.
 #[utoipa::path(put, path = "/api/v1/blobs/{sha256}", tag = "sync",
-    params(("sha256" = String, Path, description = "SHA-256 of the whole blob, 64 lowercase hex digits"),
-           ("Content-Range" = Option<String>, Header, description = "`bytes START-END/TOTAL` for a part; START must equal Upload-Offset")),
+    params(("sha256" = String, Path, description = "SHA-256 of the whole blob, 64 lowercase hex digits", pattern = "^[0-9a-f]{64}$"),
+           ("Content-Range" = Option<String>, Header, description = "`bytes START-END/TOTAL` for a part; START must equal Upload-Offset, END - START + 1 the body's length",
+            pattern = "^bytes [0-9]{1,15}-[0-9]{1,15}/[0-9]{1,15}$")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the bytes (Content-Type image/jpeg or image/png is kept)"),
-    responses((status = 201, description = "BlobUpload: stored, hash checked"),
-              (status = 202, description = "BlobUpload: part kept, more expected; Upload-Offset"),
-              (status = 200, description = "BlobUpload: already stored, nothing changed"),
-              (status = 409, description = "upload_offset: the part does not start at Upload-Offset (header says where)"),
-              (status = 413, description = "blob_too_large: over 10 MiB"),
-              (status = 422, description = "blob_hash_mismatch: the bytes have another SHA-256; nothing kept"),
-              (status = 401, description = "unknown, revoked or expired token")),
+    responses((status = 201, description = "stored, hash checked", body = BlobUpload,
+                headers(("Upload-Offset" = u64, description = "bytes held: the whole blob"))),
+              (status = 202, description = "part kept, more expected", body = BlobUpload,
+                headers(("Upload-Offset" = u64, description = "where the next part starts"))),
+              (status = 200, description = "already stored, nothing changed", body = BlobUpload,
+                headers(("Upload-Offset" = u64, description = "the blob's size"))),
+              (status = 400, description = "bad_request: not a blob address, an empty blob, a Content-Range that is malformed or does not match the body", body = ErrorBody),
+              (status = 401, description = "token_missing, token_unknown, token_revoked or token_expired", body = ErrorBody),
+              (status = 408, description = "timeout: the body stopped arriving", body = ErrorBody),
+              (status = 409, description = "upload_offset: the part does not start at Upload-Offset; upload_length: another total than the upload's first part", body = ErrorBody,
+                headers(("Upload-Offset" = u64, description = "where the next part must start (upload_offset)"))),
+              (status = 413, description = "blob_too_large: over 10 MiB", body = ErrorBody),
+              (status = 422, description = "blob_hash_mismatch: the bytes have another SHA-256; nothing kept", body = ErrorBody),
+              (status = 503, description = "storage: the station's storage failed; try again", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put(
     State(state): State<AppState>,
@@ -256,14 +269,20 @@ fn byte_range(v: &str, size: u64) -> Option<(u64, u64)> {
 
 /// A blob's bytes, all of them or (`Range`) from where an interrupted download stopped.
 #[utoipa::path(get, path = "/api/v1/blobs/{sha256}", tag = "sync",
-    params(("sha256" = String, Path, description = "SHA-256 of the bytes"),
+    params(("sha256" = String, Path, description = "SHA-256 of the bytes, 64 lowercase hex digits", pattern = "^[0-9a-f]{64}$"),
            ("Range" = Option<String>, Header, description = "`bytes=START-`, `bytes=START-END` or `bytes=-N`")),
-    responses((status = 200, description = "the bytes, with Content-Type"),
-              (status = 206, description = "the range asked for, with Content-Range"),
-              (status = 403, description = "blob_forbidden: no op this device may pull names it"),
-              (status = 404, description = "blob_unknown: not stored (yet)"),
-              (status = 416, description = "range_not_satisfiable"),
-              (status = 401, description = "unknown, revoked or expired token")),
+    responses((status = 200, description = "the bytes",
+                content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+              (status = 206, description = "the range asked for",
+                content((Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png")),
+                headers(("Content-Range" = String, description = "`bytes START-END/SIZE`"))),
+              (status = 400, description = "bad_request: not a blob address", body = ErrorBody),
+              (status = 401, description = "token_missing, token_unknown, token_revoked or token_expired", body = ErrorBody),
+              (status = 403, description = "blob_forbidden: no op this device may pull names it", body = ErrorBody),
+              (status = 404, description = "blob_unknown: not stored (yet)", body = ErrorBody),
+              (status = 416, description = "range_not_satisfiable", body = ErrorBody,
+                headers(("Content-Range" = String, description = "`bytes */SIZE`"))),
+              (status = 503, description = "storage: the station's storage failed; try again", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,

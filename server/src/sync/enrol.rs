@@ -3,7 +3,6 @@
 //! yields is 256 random bits. The server keeps only SHA-256 hashes of both.
 
 use doorstep_core::sync::Role;
-use sha2::{Digest, Sha256};
 
 use crate::storage::{NewEnrolment, Storage, StoreError, StoreResult};
 
@@ -18,7 +17,18 @@ pub const DEFAULT_TOKEN_TTL_MS: i64 = 90 * 86_400_000;
 
 /// Hex SHA-256 of a secret.
 pub fn hash(secret: &str) -> String {
-    doorstep_core::hex::encode(&Sha256::digest(secret.as_bytes()))
+    doorstep_core::sync::protocol::token_hash(secret)
+}
+
+/// Whether two secrets (CSRF tokens, proofs) are equal, in time that depends on their
+/// lengths only, so a guesser cannot learn a secret byte by byte from reply times.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
@@ -29,10 +39,7 @@ fn random_bytes<const N: usize>() -> StoreResult<[u8; N]> {
 
 /// A code as typed: capitals, no dashes or spaces.
 pub fn normalize(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    doorstep_core::sync::protocol::normalize_code(code)
 }
 
 /// A fresh device token (64 hex digits).
@@ -50,25 +57,66 @@ pub struct CodeRequest {
     pub token_ttl_ms: i64,
 }
 
-/// Checks an enrolment request: a user, and areas unless the role is station admin.
+/// Longest user name, characters: every op the device writes carries it.
+pub const MAX_USER_CHARS: usize = 64;
+/// Most areas of one enrolment.
+pub const MAX_AREAS: usize = 100;
+/// Longest life of a code (ten years) and of a token (3,650 days), ms.
+pub const MAX_CODE_TTL_MS: i64 = 5_256_000 * 60_000;
+pub const MAX_TOKEN_TTL_MS: i64 = 3_650 * 86_400_000;
+
+/// Spaces, control characters and the other blanks a name cannot consist of alone; the
+/// API document's pattern for `user` lists the same.
+fn blank(c: char) -> bool {
+    c <= ' '
+        || ('\u{7f}'..='\u{a0}').contains(&c)
+        || matches!(
+            c,
+            '\u{1680}' | '\u{2000}'
+                ..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}'
+        )
+}
+
+/// Checks an enrolment request: a user, and areas unless the role is station admin. The
+/// same rules are in the API document (`NewCode`).
 pub fn check_request(r: &CodeRequest) -> Result<(), String> {
-    if r.user.trim().is_empty() {
+    if r.user.chars().all(blank) {
         return Err("user must not be empty".into());
+    }
+    if r.user.chars().count() > MAX_USER_CHARS || r.user.chars().any(char::is_control) {
+        return Err(format!(
+            "user must be at most {MAX_USER_CHARS} characters, none of them control characters"
+        ));
     }
     if r.role != Role::StationAdmin && r.areas.is_empty() {
         return Err(format!("a {} needs at least one area", r.role.code()));
     }
-    if let Some(a) = r
-        .areas
-        .iter()
-        .find(|a| a.is_empty() || a.starts_with('/') || a.ends_with('/') || a.contains("//"))
-    {
+    if r.areas.len() > MAX_AREAS {
+        return Err(format!("at most {MAX_AREAS} areas"));
+    }
+    if let Some(a) = r.areas.iter().find(|a| {
+        a.is_empty()
+            || a.starts_with('/')
+            || a.ends_with('/')
+            || a.contains("//")
+            || a.chars().any(char::is_control)
+    }) {
         return Err(format!(
             "area path {a:?} is malformed (write 区/街道/社区/网格)"
         ));
     }
-    if r.code_ttl_ms <= 0 || r.token_ttl_ms <= 0 {
-        return Err("code and token lifetimes must be positive".into());
+    if !(1..=MAX_CODE_TTL_MS).contains(&r.code_ttl_ms)
+        || !(1..=MAX_TOKEN_TTL_MS).contains(&r.token_ttl_ms)
+    {
+        return Err(
+            "code and token lifetimes must be positive, at most 10 years and 3,650 days".into(),
+        );
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Who may write and read what, and where each op lives. A role grants entities; areas
-//! grant places. Every op is placed in an area path from its own fields or from the
-//! rows it names (a resident from its household, a need update from its need), using
-//! placements the server stored with earlier ops, so a phone cannot claim a place.
+//! grant places. Every op is placed where its row already lives, by the placements the
+//! server stored with earlier ops; a new row is placed where the parent it names lives
+//! (a resident where its household does, a need update where its need does). What an op
+//! claims is checked against that, so a phone cannot claim a place.
 
 use doorstep_core::clock::stable_id;
 use doorstep_core::log::{Op, Value};
@@ -126,15 +127,18 @@ pub fn in_scope(path: &str, areas: &[String]) -> bool {
     })
 }
 
-/// Where an op lives before looking anything up.
+/// Where an op says its row lives, before looking anything up. The server believes a
+/// claim only as far as the rows it already stores bear it out (see `crate::sync::push`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
+pub enum Claim {
     /// The whole station.
     Station,
-    /// An area path given by the op itself.
+    /// An area path given by the op itself (an area row).
     Path(String),
-    /// Wherever this row (entity, id) lives.
-    Of(&'static str, String),
+    /// Wherever this parent row (entity, id) lives.
+    Parent(&'static str, String),
+    /// Nothing: the row lives where it already does.
+    Unsaid,
 }
 
 fn text<'a>(op: &'a Op, field: &str) -> Option<&'a str> {
@@ -144,44 +148,143 @@ fn text<'a>(op: &'a Op, field: &str) -> Option<&'a str> {
     }
 }
 
-/// Places an op from its fields; a put that names no parent lives where its row lives.
-pub fn place(op: &Op) -> Place {
+/// Fields that name another row, per entity, with the entity each names. Of the first
+/// `placing` fields, the first the op carries is the parent that places a new row; every
+/// row named that the server knows must lie in the writer's areas, so no op reaches into
+/// another area through a field.
+const REFERENCES: &[(&str, &[(&str, &str)])] = &[
+    ("building", &[("area_id", "area")]),
+    (
+        "household",
+        &[("area_id", "area"), ("building_id", "building")],
+    ),
+    ("resident", &[("household_id", "household")]),
+    (
+        "resident_move",
+        &[
+            ("to_household", "household"),
+            ("from_household", "household"),
+            ("resident_id", "resident"),
+        ],
+    ),
+    (
+        "visit",
+        &[
+            ("area_id", "area"),
+            ("household_id", "household"),
+            ("resident_id", "resident"),
+            ("supersedes", "visit"),
+        ],
+    ),
+    (
+        "need",
+        &[
+            ("area_id", "area"),
+            ("household_id", "household"),
+            ("resident_id", "resident"),
+            ("visit_id", "visit"),
+        ],
+    ),
+    ("need_update", &[("need_id", "need")]),
+    (
+        "referral",
+        &[
+            ("area_id", "area"),
+            ("household_id", "household"),
+            ("resident_id", "resident"),
+            ("need_id", "need"),
+        ],
+    ),
+    ("referral_update", &[("referral_id", "referral")]),
+    (
+        "follow_up",
+        &[
+            ("household_id", "household"),
+            ("resident_id", "resident"),
+            ("visit_id", "visit"),
+            ("need_id", "need"),
+        ],
+    ),
+    (
+        "delivery_request",
+        &[
+            ("area_id", "area"),
+            ("household_id", "household"),
+            ("need_id", "need"),
+            ("referral_id", "referral"),
+        ],
+    ),
+    (
+        "delivery_package",
+        &[
+            ("area_id", "area"),
+            ("household_id", "household"),
+            ("request_id", "delivery_request"),
+            ("building_id", "building"),
+        ],
+    ),
+    ("handoff", &[("package_id", "delivery_package")]),
+    (
+        "pin_attempt",
+        &[
+            ("request_id", "delivery_request"),
+            ("package_id", "delivery_package"),
+        ],
+    ),
+];
+
+/// How many of an entity's reference fields can place a new row (the rest only have to
+/// lie in the writer's areas).
+fn placing(entity: &str) -> usize {
+    match entity {
+        "visit" | "need" | "referral" | "delivery_request" | "delivery_package" | "follow_up" => 2,
+        _ => 1,
+    }
+}
+
+fn fields_of(entity: &str) -> &'static [(&'static str, &'static str)] {
+    REFERENCES
+        .iter()
+        .find(|(e, _)| *e == entity)
+        .map_or(&[], |(_, f)| f)
+}
+
+/// Every row an op names in its fields, as (entity, id).
+pub fn references(op: &Op) -> Vec<(&'static str, String)> {
+    fields_of(&op.entity)
+        .iter()
+        .filter_map(|(field, entity)| text(op, field).map(|id| (*entity, id.to_string())))
+        .collect()
+}
+
+/// Where an op says its row lives: an area's own path, the first parent it names, or
+/// nothing (a delete, or a put that changes no parent).
+pub fn claim(op: &Op) -> Claim {
     let e = op.entity.as_str();
     if station_wide(e) {
-        return Place::Station;
+        return Claim::Station;
     }
-    let own = || Place::Of(static_name(e), op.entity_id.clone());
-    let by = |field: &str, entity: &'static str| {
-        text(op, field).map(|id| Place::Of(entity, id.to_string()))
-    };
-    let placed = match e {
-        "area" => text(op, "path").map(|p| Place::Path(p.to_string())),
-        "building" | "household" => by("area_id", "area"),
-        "visit" | "need" | "referral" => {
-            by("area_id", "area").or_else(|| by("household_id", "household"))
-        }
-        "resident" => by("household_id", "household"),
-        // Deliveries live where their household does, a package's steps where it does.
-        "delivery_request" | "delivery_package" => {
-            by("area_id", "area").or_else(|| by("household_id", "household"))
-        }
-        "handoff" => by("package_id", "delivery_package"),
-        "pin_attempt" => by("request_id", "delivery_request"),
-        "resident_move" => by("to_household", "household"),
-        "need_update" => by("need_id", "need"),
-        "referral_update" => by("referral_id", "referral"),
-        "follow_up" => by("household_id", "household").or_else(|| by("resident_id", "resident")),
-        _ => None,
-    };
-    placed.unwrap_or_else(own)
+    if e == "area" {
+        return text(op, "path").map_or(Claim::Unsaid, |p| Claim::Path(p.to_string()));
+    }
+    fields_of(e)
+        .iter()
+        .take(placing(e))
+        .find_map(|(field, entity)| text(op, field).map(|id| Claim::Parent(entity, id.to_string())))
+        .unwrap_or(Claim::Unsaid)
 }
 
 /// The static name of a known entity (placement keys outlive the op).
-fn static_name(entity: &str) -> &'static str {
+pub fn static_name(entity: &str) -> &'static str {
     doorstep_core::SCHEMA
         .get(entity)
         .map(|d| d.name)
         .unwrap_or("unknown")
+}
+
+/// Whether `device` may write rows placed at `path` ('' is the station's own).
+pub fn may_write(device: &Device, path: &str) -> bool {
+    device.role == Role::StationAdmin || path.is_empty() || in_scope(path, &device.areas)
 }
 
 /// Whether an area op only creates, exactly as every phone would, an area above the
@@ -192,8 +295,15 @@ pub fn is_canonical_ancestor(op: &Op, path: &str, areas: &[String]) -> bool {
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     let parent = path.rfind('/').map(|i| stable_id("area", &path[..i]));
+    let depth = path.split('/').count();
+    let level = doorstep_core::registry::AreaLevel::ALL
+        .get(depth - 1)
+        .map(|l| l.code());
     op.entity_id == stable_id("area", path)
+        && op.fields.len() == 4
+        && text(op, "path") == Some(path)
         && text(op, "name") == Some(name)
+        && text(op, "level") == level
         && op
             .fields
             .get("parent_id")

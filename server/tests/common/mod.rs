@@ -84,10 +84,7 @@ impl Env {
 
     pub async fn on(dir: TempDir, database: Option<String>, store: Arc<dyn Storage>) -> Env {
         let clock = Arc::new(ManualClock::new(SystemClock.now_ms()));
-        let state = AppState {
-            store: store.clone(),
-            clock: clock.clone(),
-        };
+        let state = AppState::with_clock(store.clone(), clock.clone());
         let (addr, server) = spawn_local(state).await.unwrap();
         Env {
             dir,

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rusqlite::{params, Connection};
 
-use crate::error::{Error, Result};
+use doorstep_core::error::{Error, Result};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -63,7 +63,10 @@ pub struct Overview {
 pub fn day_bounds(at_ms: i64, utc_offset_minutes: i32) -> (String, i64) {
     let off = utc_offset_minutes as i64 * 60_000;
     let start = (at_ms + off).div_euclid(DAY_MS) * DAY_MS - off;
-    (crate::checkin::local_day(at_ms, utc_offset_minutes), start)
+    (
+        doorstep_core::checkin::local_day(at_ms, utc_offset_minutes),
+        start,
+    )
 }
 
 /// The ids of areas at `area_id` and below, as a JSON array for `json_each`; `None`
@@ -143,7 +146,7 @@ pub fn overview(
         residents += n;
         for t in tags
             .as_deref()
-            .map(crate::registry::store::decode_tags)
+            .map(doorstep_core::registry::store::decode_tags)
             .unwrap_or_default()
         {
             *by_tag.entry(t.code()).or_default() += n;
@@ -240,7 +243,7 @@ pub fn prepare_station(conn: &Connection) -> Result<()> {
          CREATE INDEX IF NOT EXISTS station_check_in_day
              ON check_in(day, outcome, site, at, lane, _deleted);",
     )?;
-    let tx = crate::store::immediate(conn)?;
+    let tx = doorstep_core::store::immediate(conn)?;
     let in_place: i64 = tx.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
          AND name IN (SELECT value FROM json_each(?1))",
@@ -248,10 +251,11 @@ pub fn prepare_station(conn: &Connection) -> Result<()> {
         |r| r.get(0),
     )?;
     if in_place != STATION_TRIGGERS.len() as i64
-        || crate::store::meta_get(&tx, "station_counts")?.as_deref() != Some(STATION_COUNTS_VERSION)
+        || doorstep_core::store::meta_get(&tx, "station_counts")?.as_deref()
+            != Some(STATION_COUNTS_VERSION)
     {
         tx.execute_batch(STATION_COUNTS)?;
-        crate::store::meta_set(&tx, "station_counts", STATION_COUNTS_VERSION)?;
+        doorstep_core::store::meta_set(&tx, "station_counts", STATION_COUNTS_VERSION)?;
     }
     tx.commit()?;
     Ok(())
@@ -413,15 +417,15 @@ pub struct DeliveriesOverview {
     /// Packages by their status now, in the order a package moves.
     pub packages_by_status: Vec<CodeCount>,
     /// Requests not yet delivered, by how long they have waited until now.
-    pub requests_open: crate::deliveries::OpenAge,
+    pub requests_open: doorstep_core::deliveries::OpenAge,
     pub failures: Vec<ReasonCount>,
     /// Packages handed to households today, fully or in part.
     pub deliveries_today: u64,
     /// Items handed to households today, and in the last seven days, summed per item.
-    pub delivered_today: Vec<crate::deliveries::ItemLine>,
-    pub delivered_week: Vec<crate::deliveries::ItemLine>,
+    pub delivered_today: Vec<doorstep_core::deliveries::ItemLine>,
+    pub delivered_week: Vec<doorstep_core::deliveries::ItemLine>,
     /// Per item: received, issued and returned today, and the balance at the day's end.
-    pub stock: Vec<crate::deliveries::StockDay>,
+    pub stock: Vec<doorstep_core::deliveries::StockDay>,
 }
 
 /// Requests of the station, or of `area_id` and below, not yet delivered at `now_ms`,
@@ -430,7 +434,7 @@ pub fn requests_open(
     conn: &Connection,
     area_id: Option<&str>,
     now_ms: i64,
-) -> Result<crate::deliveries::OpenAge> {
+) -> Result<doorstep_core::deliveries::OpenAge> {
     let areas = areas_under(conn, area_id)?;
     requests_open_in(conn, &areas, now_ms)
 }
@@ -439,13 +443,13 @@ fn requests_open_in(
     conn: &Connection,
     areas: &Option<String>,
     now_ms: i64,
-) -> Result<crate::deliveries::OpenAge> {
+) -> Result<doorstep_core::deliveries::OpenAge> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT created_at FROM delivery_request
          WHERE _deleted = 0 AND status != 'delivered' AND created_at <= ?1{}",
         area_clause(areas, "area_id", 2)
     ))?;
-    let mut age = crate::deliveries::OpenAge::default();
+    let mut age = doorstep_core::deliveries::OpenAge::default();
     for created in stmt.query_map(params![now_ms, areas], |r| r.get::<_, i64>(0))? {
         age.add(now_ms - created?);
     }
@@ -460,7 +464,7 @@ pub fn deliveries(
     now_ms: i64,
     utc_offset_minutes: i32,
 ) -> Result<DeliveriesOverview> {
-    use crate::deliveries::{store as dstore, PackageStatus};
+    use doorstep_core::deliveries::{store as dstore, PackageStatus};
     let areas = areas_under(conn, area_id)?;
     let (day, today) = day_bounds(now_ms, utc_offset_minutes);
     let week = today - 6 * DAY_MS;
@@ -531,8 +535,8 @@ pub fn deliveries(
             })
             .collect(),
         deliveries_today,
-        delivered_today: crate::deliveries::sum_lines(&today_lines),
-        delivered_week: crate::deliveries::sum_lines(&week_lines),
+        delivered_today: doorstep_core::deliveries::sum_lines(&today_lines),
+        delivered_week: doorstep_core::deliveries::sum_lines(&week_lines),
         stock: dstore::stock_day(conn, today, end)?,
     })
 }
@@ -781,7 +785,7 @@ pub fn residents_page(
     conn: &Connection,
     after: &str,
     limit: u32,
-) -> Result<Vec<(String, String, Vec<crate::registry::Tag>)>> {
+) -> Result<Vec<(String, String, Vec<doorstep_core::registry::Tag>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, household_id, tags FROM resident WHERE _deleted = 0 AND id > ?1
          ORDER BY id LIMIT ?2",
@@ -793,7 +797,7 @@ pub fn residents_page(
                 r.get(0)?,
                 r.get(1)?,
                 tags.as_deref()
-                    .map(crate::registry::store::decode_tags)
+                    .map(doorstep_core::registry::store::decode_tags)
                     .unwrap_or_default(),
             ))
         })?
@@ -823,7 +827,7 @@ pub fn devices_seen(conn: &Connection) -> Result<Vec<DeviceSeen>> {
                 device: r.get(0)?,
                 user: r.get(1)?,
                 ops: r.get::<_, i64>(2)? as u64,
-                last_at_ms: crate::log::Hlc::from_i64(r.get(3)?).wall_ms(),
+                last_at_ms: doorstep_core::log::Hlc::from_i64(r.get(3)?).wall_ms(),
             })
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;
@@ -835,9 +839,9 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::registry::{Area, NewHousehold, NewResident, Sex};
-    use crate::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
-    use crate::{Clock, Doorstep, ManualClock};
+    use doorstep_core::registry::{Area, NewHousehold, NewResident, Sex};
+    use doorstep_core::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
+    use doorstep_core::{Clock, Doorstep, ManualClock};
 
     /// 2026-11-23 08:00 UTC, 16:00 in China.
     const NOW: i64 = 1_795_420_800_000;
