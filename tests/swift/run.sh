@@ -92,6 +92,7 @@ status=0
 chroot "$root" /usr/bin/env -i \
   PATH=/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TMPDIR=/tmp \
   DOORSTEP_TEST_SERVER="$DOORSTEP_TEST_SERVER" DOORSTEP_TEST_CODES="${DOORSTEP_TEST_CODES:-}" \
+  DOORSTEP_TEST_ADMIN="${DOORSTEP_TEST_ADMIN:-}" \
   LD_LIBRARY_PATH="$repo/target/bindings" DOORSTEP_FFI_LIB_DIR="$repo/target/bindings" \
   swift test --package-path "$repo/ios" --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 
@@ -99,9 +100,11 @@ chroot "$root" /usr/bin/env -i \
 summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -n 1 || true)
 if [ -n "$summary" ]; then
   total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-  failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-  echo "XCTest: $((total - failed)) passed, $failed failed"
-  [ "$failed" = 0 ] || [ "$status" != 0 ] || status=1
+  failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+  # The summary counts failed assertions; a test with several counts once here.
+  failed=$(grep -cE "^Test Case '.*' failed" "$log" || true)
+  echo "XCTest: $((total - failed)) passed, $failed failed ($failures failed assertions)"
+  [ "$failures" = 0 ] || [ "$status" != 0 ] || status=1
   [ "$total" != 0 ] || [ "$status" != 0 ] || { echo "no XCTest test ran" >&2; status=1; }
 elif [ "$status" = 0 ]; then
   echo "swift test printed no XCTest summary" >&2

@@ -106,7 +106,10 @@ final class SyncTests: DoorstepTestCase {
         let up = try await station.sync(progress: progress)
         XCTAssertEqual(up.rejected, 0)
         XCTAssertEqual(up.blobsUploaded, 1)
-        XCTAssertTrue(progress.seen.contains { $0.0 == .blobs && $0.1 == 1 && $0.2 == 1 })
+        // The blob stage counts to its end. A station admin's phone also fetches what other
+        // phones uploaded to this station (the app's suites share it), so the total may be more.
+        XCTAssertTrue(progress.seen.contains { $0.0 == .blobs && $0.1 == $0.2 && $0.2 >= 1 })
+        XCTAssertTrue(progress.seen.contains { $0.0 == .blobs && $0.1 == 0 && $0.2 >= 1 })
         XCTAssertEqual(try station.pendingBlobs(limit: 10), [])
 
         let down = try await runner.sync(progress: nil)

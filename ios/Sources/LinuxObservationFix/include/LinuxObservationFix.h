@@ -1,0 +1,1 @@
+// Nothing to import: the target only supplies a symbol on Linux (see fix.c).
