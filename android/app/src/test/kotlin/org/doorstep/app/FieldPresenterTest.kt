@@ -64,7 +64,7 @@ class FieldPresenterTest {
             passes["expired"] = d.issuePass(resident("过期", 1980), now - 3 * day, now - day).text
             passes["future"] = d.issuePass(resident("未来", 1980), now + day, now + 2 * day).text
             val revoked = d.issuePass(resident("作废", 1980), now - hour, now + day)
-            d.revokePass(revoked.id, "遗失")
+            d.revokePass(revoked.passId, "遗失")
             passes["revoked"] = revoked.text
         }
     }

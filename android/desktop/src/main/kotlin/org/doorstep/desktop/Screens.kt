@@ -28,7 +28,7 @@ object Screens {
         HomeView(Samples.enrolment, Role.SOCIAL_WORKER, {}, {}, { SyncBarView(bar) {} }) { DueListView(Samples.dueList, {}) }
     }
 
-    val all: List<Pair<String, @Composable () -> Unit>> = listOf(
+    val all: List<Pair<String, @Composable () -> Unit>> = listOf<Pair<String, @Composable () -> Unit>>(
         "first-run" to { FirstRunView(Samples.firstRun) {} },
         "first-run-refused" to { FirstRunView(Samples.firstRunRefused) {} },
         "due-list" to home(Samples.syncBar),
@@ -51,7 +51,8 @@ object Screens {
         "package-signature" to { PackageView(FieldSamples.handoffSignature, {}, {}) },
         "package-delivered" to { PackageView(FieldSamples.handoffDone, {}, {}) },
     ) + FieldSamples.outcomes.map { (name, o) ->
-        "scan-$name" to role(Role.MARSHAL) { MarshalView(FieldSamples.marshal(o), {}) }
+        val screen: @Composable () -> Unit = role(Role.MARSHAL) { MarshalView(FieldSamples.marshal(o), {}) }
+        "scan-$name" to screen
     }
 
     /** The home screen of a phone enrolled as [r], showing [content]. */
