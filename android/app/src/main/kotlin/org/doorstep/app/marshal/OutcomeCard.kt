@@ -38,7 +38,7 @@ fun cueOf(o: ScanResult): OutcomeCue = when (o) {
     ScanResult.UnknownKey -> OutcomeCue(Color(0xFF7B1FA2), longArrayOf(0, 400), Tone.ERROR)
     ScanResult.Forged -> OutcomeCue(Color(0xFF7F0000), longArrayOf(0, 400, 100, 400), Tone.ERROR)
     is ScanResult.Unreadable -> OutcomeCue(Color(0xFF455A64), longArrayOf(0, 100, 60, 100), Tone.WARN)
-    is ScanResult.InOpenTube -> OutcomeCue(Color(0xFFB36B00), longArrayOf(0, 200), Tone.WARN)
+    is ScanResult.InOpenTube -> OutcomeCue(Color(0xFF5D4037), longArrayOf(0, 200), Tone.WARN)
 }
 
 /** One outcome, large, white on its colour, read at arm's length in sunlight. */
