@@ -44,6 +44,12 @@ fun TubesView(state: TubesState, onEvent: (TubesEvents) -> Unit, onBack: () -> U
                 }
                 camera()
                 Text(s.scanIntoTube)
+                // A damaged pass, or the desktop, where no camera reads it.
+                OutlinedTextField(state.code, { onEvent(TubesEvents.CodeChanged(it)) }, label = { Text(s.manualLabel) }, singleLine = true, modifier = Modifier.fillMaxWidth().testTag("tube-pass"))
+                SecondaryButton(s.manualSubmit, enabled = !state.busy && state.code.isNotBlank(), modifier = Modifier.testTag("tube-pass-submit")) {
+                    onEvent(TubesEvents.Scanned(state.code))
+                    onEvent(TubesEvents.CodeChanged(""))
+                }
                 PrimaryButton(s.sealTube, enabled = !state.busy, modifier = Modifier.fillMaxWidth().testTag("seal")) { onEvent(TubesEvents.Seal) }
             } else {
                 cur?.let { Text(s.tubeFill(it.code, it.members, it.capacity) + " · " + s.tubeSealed, modifier = Modifier.testTag("tube-sealed")) }
