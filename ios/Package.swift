@@ -7,6 +7,7 @@
 //   DoorstepUI        the SwiftUI views, Keychain key, camera scanner and background sync
 //                     (Apple platforms only; on Linux the target compiles to nothing)
 // The app target that links them is in project.yml (XcodeGen); see README.md.
+// Version 0.2.0, the workspace's (released as the git tag 0.2.0).
 //
 // The generated sources are not committed. `tests/swift/run.sh` (or, by hand,
 // `scripts/gen-bindings.sh` and then the copy step in run.sh) puts them here:

@@ -104,12 +104,14 @@ impl Doorstep {
     }
 
     /// Verifies a scanned pass text at a lane of a site, records it, returns the outcome.
-    /// A write of one row; milliseconds.
+    /// A write of one row; milliseconds, and it never waits behind a long write: then the
+    /// outcome is decided at once and the row is stored right after that write.
     pub fn scan(&self, text: String, site: String, lane: String) -> Result<ScanOutcome> {
         call(|| self.core().scan(&text, &site, &lane))
     }
 
-    /// Scans a bedridden resident's pass at their home. A write of one row.
+    /// Scans a bedridden resident's pass at their home. A write of one row; never waits
+    /// behind a long write, as `scan`.
     pub fn scan_at_home(
         &self,
         text: String,

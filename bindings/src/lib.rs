@@ -7,8 +7,10 @@
 //! it until it returns. A *read* (a lookup, a list, a search) takes milliseconds and never
 //! waits for a write. A *write* takes milliseconds itself but waits while another write
 //! holds the store (an import or a pass sheet, seconds; a page of a sync, a fraction of
-//! one). Call either from a background thread (Kotlin `Dispatchers.IO`, a Swift task off
-//! the main actor), never from the UI thread.
+//! one); a scan is the exception, decided at once and stored after that write. Call either
+//! from a background thread (Kotlin `Dispatchers.IO`, a Swift task off the main actor),
+//! never from the UI thread. Callbacks: sync progress arrives on the sync's own thread;
+//! log lines (`LogSink`) on the thread that logged.
 
 use std::sync::Arc;
 
@@ -16,11 +18,13 @@ use doorstep_core as core;
 
 mod checkin;
 mod deliveries;
+mod logs;
 mod registry;
 mod sync;
 mod visits;
 
 pub use deliveries::CatalogueItem;
+pub use logs::{LogLevel, LogSink};
 pub use sync::SyncProgress;
 
 uniffi::setup_scaffolding!();

@@ -61,6 +61,27 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The case's name, for log lines: messages can quote what was refused (a name, a
+    /// phone), the case never does.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::NotFound { .. } => "not_found",
+            Error::WrongKey(_) => "wrong_key",
+            Error::NotADatabase { .. } => "not_a_database",
+            Error::Corrupt { .. } => "corrupt",
+            Error::ReadOnly(_) => "read_only",
+            Error::TooNew { .. } => "too_new",
+            Error::Conflict(_) => "conflict",
+            Error::Template { .. } => "template",
+            Error::Shortfall { .. } => "shortfall",
+            Error::ProofRefused(_) => "proof_refused",
+            Error::Network(_) => "network",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Storage(_) => "storage",
+        }
+    }
+
     /// An `Invalid` error from anything printable.
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())

@@ -19,6 +19,7 @@ uniffi::setup_scaffolding!();
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use rusqlite::Connection;
 
@@ -44,23 +45,43 @@ const REFRESH_LIMIT: usize = 2_000;
 const IMPORT_CACHE_MIB: i64 = 96;
 
 /// The phone's Doorstep: an open encrypted store and the operations on it. Cheap to
-/// share between threads; calls are serialised on the one connection.
+/// share between threads. Writes take turns on one connection; reads go to a second,
+/// read-only one, so a search or a list never waits behind an import or a pulled page
+/// (WAL lets a reader see the last commit while a writer works).
 pub struct Doorstep {
     state: Mutex<State>,
+    reader: Mutex<Connection>,
+    /// The search index, behind a lock of its own: building it takes a second, and
+    /// neither writers nor other reads wait for that.
+    search: Mutex<Option<SearchIndex>>,
+    /// What writes changed since the index last caught up; writers only note it here.
+    stale: Mutex<Stale>,
+    /// Queue numbers given out, shared by writes and by scans decided while the writer is
+    /// busy.
+    sequences: Mutex<log::Sequences>,
+    /// Scans decided while a long write held the writer, waiting to be stored.
+    parking: checkin::park::Parking,
+    device: String,
     clock: Arc<dyn Clock>,
     path: PathBuf,
-    // Kept for its drop, after `state`: the writer closes first, which ends the thread, and the
-    // checkpointer's connection, closed last, folds the log into the database.
+    // Kept for its drop, after the connections: the writer closes first, which ends the
+    // thread, and the checkpointer's connection, closed last, folds the log into the
+    // database.
     _checkpointer: Option<store::Checkpointer>,
 }
 
 struct State {
     conn: Connection,
     hlc: Hlc,
-    device: String,
     user: String,
-    search: Option<SearchIndex>,
-    sequences: log::Sequences,
+}
+
+/// Residents and households written since the search index last caught up.
+#[derive(Default)]
+struct Stale {
+    touched: Vec<(&'static str, String)>,
+    /// Too much changed (or an area or building did): build the index anew.
+    rebuild: bool,
 }
 
 impl Doorstep {
@@ -76,24 +97,32 @@ impl Doorstep {
         clock: Arc<dyn Clock>,
     ) -> Result<Doorstep> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = store::open(&path, key)?;
+        let mut conn = store::open(&path, key).inspect_err(|e| {
+            tracing::warn!(target: "doorstep::store", error = e.code(), "store did not open");
+        })?;
         let (device, hlc, user) =
             Doorstep::first_reads(&conn).map_err(|e| store::opening_error(&path, e))?;
+        let reader = store::open_reader(&path, key)?;
+        let parking = checkin::park::Parking::open(&path, key)?;
         // Without the thread (none can start), SQLite's own checkpoints stay on.
         let checkpointer = store::Checkpointer::start(&path, key, &mut conn).ok();
-        Ok(Doorstep {
-            state: Mutex::new(State {
-                conn,
-                hlc,
-                device,
-                user,
-                search: None,
-                sequences: log::Sequences::new(),
-            }),
+        let d = Doorstep {
+            state: Mutex::new(State { conn, hlc, user }),
+            sequences: Mutex::new(log::Sequences::new()),
+            parking,
+            reader: Mutex::new(reader),
+            search: Mutex::new(None),
+            stale: Mutex::new(Stale::default()),
+            device,
             clock,
             path,
             _checkpointer: checkpointer,
-        })
+        };
+        // Scans a run before parked and did not get to store (it ended or crashed).
+        if !d.parking.is_empty() {
+            d.write(|_| Ok(()))?;
+        }
+        Ok(d)
     }
 
     /// This device's id (made at first open), its clock and its user, from the store.
@@ -124,7 +153,7 @@ impl Doorstep {
 
     /// This device's id, made at first open and kept in the store.
     pub fn device_id(&self) -> String {
-        self.lock().device.clone()
+        self.device.clone()
     }
 
     /// The user ops are written as (set at enrolment).
@@ -146,10 +175,65 @@ impl Doorstep {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs `f` in one transaction with a change-log writer; commits if it succeeds.
+    #[track_caller]
     pub fn write<T>(&self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<T> {
-        let mut guard = self.lock();
-        let st = &mut *guard;
+        let at = std::panic::Location::caller();
+        let guard = self.lock();
+        let started = Instant::now();
+        let out = self.write_locked(guard, f);
+        note_slow("write", at, started);
+        out
+    }
+
+    /// Runs `f` as `write` does if no other write holds the writer; `None` if one does.
+    fn try_write<T>(&self, f: impl FnOnce(&mut Writer) -> Result<T>) -> Result<Option<T>> {
+        let guard = match self.state.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(None),
+        };
+        self.write_locked(guard, f).map(Some)
+    }
+
+    fn write_locked<T>(
+        &self,
+        mut guard: MutexGuard<'_, State>,
+        f: impl FnOnce(&mut Writer) -> Result<T>,
+    ) -> Result<T> {
+        let (out, touched) = self.write_in(&mut guard, f)?;
+        drop(guard);
+        self.note_touched(&touched);
+        Ok(out)
+    }
+
+    /// `f`'s transaction on the writer the caller holds, with the parked scans stored
+    /// around it; returns what `f` returned and the entities it changed.
+    fn write_in<T>(
+        &self,
+        st: &mut State,
+        f: impl FnOnce(&mut Writer) -> Result<T>,
+    ) -> Result<(T, Vec<(&'static str, String)>)> {
+        // Scans parked while an earlier write held the writer go in before this one.
+        self.store_parked(st)?;
+        let done = self.transact(st, f)?;
+        // And those parked while this one did, at once: the write itself is committed,
+        // so a failure here leaves them parked (and safe) for the next write.
+        let _ = self.store_parked(st);
+        Ok(done)
+    }
+
+    /// One transaction of `f` with a change-log writer, committed if it succeeds; returns
+    /// what `f` returned and the entities it changed.
+    fn transact<T>(
+        &self,
+        st: &mut State,
+        f: impl FnOnce(&mut Writer) -> Result<T>,
+    ) -> Result<(T, Vec<(&'static str, String)>)> {
         let now = self.clock.now_ms();
         let mut hlc = st.hlc;
         let tx = store::immediate(&st.conn)?;
@@ -159,23 +243,66 @@ impl Doorstep {
                 SCHEMA,
                 &mut hlc,
                 now,
-                &st.device,
+                &self.device,
                 &st.user,
-                &st.sequences,
+                &self.sequences,
             );
             let out = f(&mut w)?;
             (out, w.finish())
         };
         tx.commit()?;
         st.hlc = hlc;
-        st.sequences.extend(written.counted);
-        st.refresh_search(&written.touched);
-        Ok(out)
+        Ok((out, written.touched))
     }
 
-    /// Runs `f` with the connection, for reads.
+    /// Stores the scans parked while the writer was busy.
+    fn store_parked(&self, st: &mut State) -> Result<()> {
+        if self.parking.is_empty() {
+            return Ok(());
+        }
+        let (ids, _) = self.transact(st, |w| self.parking.store(w))?;
+        tracing::info!(target: "doorstep::checkin", scans = ids.len(), "parked scans stored");
+        self.parking.forget(&ids)
+    }
+
+    /// True while a write holds the writer (an import, a sync page, ...): other writes
+    /// wait for it, reads and scans do not.
+    pub fn writing(&self) -> bool {
+        matches!(
+            self.state.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
+    }
+
+    /// Runs `f` with the read-only connection. It sees every committed write and never
+    /// waits for one in progress.
+    #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock().conn)
+        let at = std::panic::Location::caller();
+        let conn = self.reader();
+        let started = Instant::now();
+        let out = f(&conn);
+        note_slow("read", at, started);
+        out
+    }
+
+    /// Runs `f` on the writing connection outside the change log, waiting for any write
+    /// in progress: for what is not replicated data (this phone's settings, pragmas, the
+    /// station's triggers and indexes). Replicated data goes through `write`.
+    #[track_caller]
+    pub fn with_writer<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let at = std::panic::Location::caller();
+        let st = self.lock();
+        let started = Instant::now();
+        let out = f(&st.conn);
+        note_slow("write", at, started);
+        out
+    }
+
+    /// Sets the page cache of both connections, in MiB (a phone's default is 8).
+    pub fn set_cache_mib(&self, mib: i64) -> Result<()> {
+        self.with_writer(|c| store::set_cache_mib(c, mib))?;
+        self.read(|c| store::set_cache_mib(c, mib))
     }
 
     /// Applies ops received from elsewhere, in one transaction; duplicates change nothing.
@@ -187,34 +314,60 @@ impl Doorstep {
         let mut hlc = st.hlc;
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
-            out.push(log::apply_watching(&tx, SCHEMA, op, &st.device, None)?);
+            out.push(log::apply_watching(&tx, SCHEMA, op, &self.device, None)?);
             hlc = hlc.observe(op.hlc);
         }
         log::settle(&tx)?;
         store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
         st.hlc = hlc;
+        let _ = self.store_parked(st);
+        drop(guard);
+        self.note_ops(ops);
+        Ok(out)
+    }
+
+    /// Notes the entities of applied ops for the search index.
+    fn note_ops(&self, ops: &[Op]) {
         let touched: Vec<(&'static str, String)> = ops
             .iter()
             .filter_map(|o| SCHEMA.get(&o.entity).map(|d| (d.name, o.entity_id.clone())))
             .collect();
-        st.refresh_search(&touched);
-        Ok(out)
+        self.note_touched(&touched);
+    }
+
+    /// Notes what a commit changed, for the next search to bring the index up to date.
+    fn note_touched(&self, touched: &[(&'static str, String)]) {
+        let relevant = touched
+            .iter()
+            .filter(|(e, _)| [RESIDENT.name, HOUSEHOLD.name, AREA.name, BUILDING.name].contains(e));
+        let mut stale = self.stale.lock().unwrap_or_else(|e| e.into_inner());
+        if stale.rebuild {
+            return;
+        }
+        for (e, id) in relevant {
+            if *e == AREA.name || *e == BUILDING.name || stale.touched.len() >= REFRESH_LIMIT {
+                stale.rebuild = true;
+                stale.touched = Vec::new();
+                return;
+            }
+            stale.touched.push((e, id.clone()));
+        }
     }
 
     /// Local ops not yet acknowledged by the server, oldest first.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<Op>> {
-        log::pending(&self.lock().conn, limit)
+        self.read(|c| log::pending(c, limit))
     }
 
     /// How many local ops wait for the server.
     pub fn pending_op_count(&self) -> Result<u64> {
-        log::pending_count(&self.lock().conn)
+        self.read(log::pending_count)
     }
 
     /// Checks every page of the store; returns the problems found (empty when sound).
     pub fn check_integrity(&self) -> Result<Vec<String>> {
-        store::check_integrity(&self.lock().conn)
+        self.read(store::check_integrity)
     }
 
     // Registry.
@@ -288,11 +441,28 @@ impl Doorstep {
         // them keeps pages from spilling to the WAL and being encrypted twice.
         // The cache goes back to its size before, which a station sets larger than a
         // phone's.
-        let before = self.read(store::cache_mib)?;
-        self.read(|c| store::set_cache_mib(c, IMPORT_CACHE_MIB.max(before)))?;
-        let report = self.write(|w| import::import_csv(w, bytes));
-        self.read(|c| store::set_cache_mib(c, before))?;
-        report
+        // One hold of the writer for all of it: writes wait once, and the cache is back
+        // before any other write runs.
+        let mut guard = self.lock();
+        let before = store::cache_mib(&guard.conn)?;
+        store::set_cache_mib(&guard.conn, IMPORT_CACHE_MIB.max(before))?;
+        let report = self.write_in(&mut guard, |w| import::import_csv(w, bytes));
+        store::set_cache_mib(&guard.conn, before)?;
+        drop(guard);
+        let (report, touched) = report.inspect_err(|e| {
+            tracing::warn!(target: "doorstep::registry", error = e.code(), "import refused");
+        })?;
+        self.note_touched(&touched);
+        tracing::info!(
+            target: "doorstep::registry",
+            rows = report.rows,
+            households_added = report.households_added,
+            residents_added = report.residents_added,
+            residents_updated = report.residents_updated,
+            rows_refused = report.rows_refused,
+            "import done"
+        );
+        Ok(report)
     }
 
     /// Searches residents by name, pinyin, initials, phone or address.
@@ -307,13 +477,25 @@ impl Doorstep {
         if let Some(tag) = &query.tag {
             tag.checked()?;
         }
-        let mut guard = self.lock();
-        let st = &mut *guard;
-        if st.search.is_none() {
-            st.search = Some(SearchIndex::build(&st.conn)?);
+        let mut index = self.search.lock().unwrap_or_else(|e| e.into_inner());
+        let conn = self.reader();
+        let stale = std::mem::take(&mut *self.stale.lock().unwrap_or_else(|e| e.into_inner()));
+        if stale.rebuild {
+            *index = None;
         }
-        let index = st.search.as_ref().expect("the index was just built");
-        search::search(&st.conn, index, query)
+        match index.as_mut() {
+            None => *index = Some(SearchIndex::build(&conn)?),
+            Some(i) if !stale.touched.is_empty() => {
+                if let Err(e) = catch_up(i, &conn, &stale.touched) {
+                    // The next search builds it anew.
+                    *index = None;
+                    return Err(e);
+                }
+            }
+            Some(_) => {}
+        }
+        let index = index.as_ref().expect("the index was just built");
+        search::search(&conn, index, query)
     }
 
     // Visits.
@@ -508,6 +690,17 @@ impl Doorstep {
     /// the never visited.
     pub fn due_list(&self, query: &visits::DueQuery) -> Result<Vec<visits::DueEntry>> {
         let now = self.clock.now_ms();
+        // The summary it ranks is brought up to date on the writer. While another write
+        // holds that (an import, a pulled page), the list comes from the summary as the
+        // last list left it rather than waiting: what that write adds shows next time.
+        let writer = match self.state.try_lock() {
+            Ok(st) => Some(st),
+            Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        };
+        if let Some(st) = writer {
+            visits::store::refresh_subjects(&st.conn)?;
+        }
         self.read(|c| visits::triage::due_list(c, query, now))
     }
 
@@ -526,39 +719,42 @@ fn store_areas(c: &Connection) -> Result<Vec<Area>> {
     registry::store::areas(c)
 }
 
-impl State {
-    /// Brings the search index up to date after a commit. The data is safe either way,
-    /// so a failure here only drops the index, which the next search rebuilds.
-    fn refresh_search(&mut self, touched: &[(&'static str, String)]) {
-        let Some(index) = self.search.as_mut() else {
-            return;
-        };
-        if touched.len() > REFRESH_LIMIT
-            || touched
-                .iter()
-                .any(|(e, _)| *e == AREA.name || *e == BUILDING.name)
-        {
-            self.search = None;
-            return;
-        }
-        let households: Vec<String> = touched
-            .iter()
-            .filter(|(e, _)| *e == HOUSEHOLD.name)
-            .map(|(_, id)| id.clone())
-            .collect();
-        let mut ids: Vec<String> = touched
-            .iter()
-            .filter(|(e, _)| *e == RESIDENT.name)
-            .map(|(_, id)| id.clone())
-            .collect();
-        let result = registry::store::resident_ids_of(&self.conn, &households).and_then(|more| {
-            ids.extend(more);
-            ids.sort();
-            ids.dedup();
-            index.refresh(&self.conn, &ids)
-        });
-        if result.is_err() {
-            self.search = None;
-        }
+/// Brings the search index up to date with the residents and households written.
+fn catch_up(
+    index: &mut SearchIndex,
+    conn: &Connection,
+    touched: &[(&'static str, String)],
+) -> Result<()> {
+    let households: Vec<String> = touched
+        .iter()
+        .filter(|(e, _)| *e == HOUSEHOLD.name)
+        .map(|(_, id)| id.clone())
+        .collect();
+    let mut ids: Vec<String> = touched
+        .iter()
+        .filter(|(e, _)| *e == RESIDENT.name)
+        .map(|(_, id)| id.clone())
+        .collect();
+    ids.extend(registry::store::resident_ids_of(conn, &households)?);
+    ids.sort();
+    ids.dedup();
+    index.refresh(conn, &ids)
+}
+
+/// Store calls slower than this are logged, by where in core they were made.
+const SLOW_MS: u128 = 100;
+
+/// Logs a store call that took `SLOW_MS` or more: its kind and the line of core that made
+/// it, never what it read or wrote.
+fn note_slow(kind: &'static str, at: &'static std::panic::Location<'static>, started: Instant) {
+    let ms = started.elapsed().as_millis();
+    if ms >= SLOW_MS {
+        tracing::info!(
+            target: "doorstep::slow",
+            kind,
+            at = %format_args!("{}:{}", at.file(), at.line()),
+            ms = ms as u64,
+            "slow store call"
+        );
     }
 }

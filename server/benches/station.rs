@@ -28,7 +28,7 @@ fn main() {
         "import of {RESIDENTS} residents: {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    core.read(|c| Ok(c.execute_batch("PRAGMA synchronous = OFF")?))
+    core.with_writer(|c| Ok(c.execute_batch("PRAGMA synchronous = OFF")?))
         .unwrap();
     core.new_signing_key().expect("key");
 
@@ -122,7 +122,7 @@ fn main() {
         }
         round += 1;
     }
-    core.read(|c| Ok(c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA optimize;")?))
+    core.with_writer(|c| Ok(c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA optimize;")?))
         .unwrap();
     let total_ops = ops(core);
     println!("made {total_ops} ops in {:.1} s", t.elapsed().as_secs_f64());

@@ -63,7 +63,7 @@ pub fn fill_sized(
     let ds = Doorstep::open_with_clock(path, key, clock.clone())?;
     // One sitting of thousands of small transactions: durability per commit buys nothing
     // here, the whole demo is made again if it is cut short.
-    ds.read(|c| Ok(c.execute_batch("PRAGMA synchronous = OFF")?))?;
+    ds.with_writer(|c| Ok(c.execute_batch("PRAGMA synchronous = OFF")?))?;
     // The demo is the station's own work: its ops go to the server as the station
     // user, which is what the server lets the station's device write.
     ds.set_user(crate::station::STATION_USER)?;
@@ -116,7 +116,7 @@ pub fn fill_sized(
         }
     }
     clock.set(now_ms);
-    ds.read(|c| Ok(c.execute_batch("PRAGMA synchronous = NORMAL")?))?;
+    ds.with_writer(|c| Ok(c.execute_batch("PRAGMA synchronous = NORMAL")?))?;
     Ok(report)
 }
 

@@ -997,7 +997,7 @@ mod tests {
         let areas = [&g1, &g2, &street];
         // Rows from before the counts existed are counted when they are made.
         fill(&d, &clock, &[&g1, &g2], 0);
-        d.read(prepare_station).unwrap();
+        d.with_writer(prepare_station).unwrap();
         assert_exact(&d, &areas, clock.now_ms());
         let o = d
             .read(|c| overview(c, None, clock.now_ms(), OFFSET))
@@ -1009,7 +1009,7 @@ mod tests {
         assert_exact(&d, &areas, clock.now_ms());
         // Changes no write path makes today still count: a need moved to another area,
         // a need and a check-in tombstoned, a check-in's outcome changed, rows deleted.
-        d.read(|c| {
+        d.with_writer(|c| {
             c.execute_batch(&format!(
                 "UPDATE need SET area_id = '{}' WHERE rowid IN
                      (SELECT rowid FROM need WHERE status = 'open' LIMIT 2);
@@ -1034,7 +1034,7 @@ mod tests {
         .unwrap();
         assert_exact(&d, &areas, clock.now_ms());
         // Opening again keeps the counts as they are.
-        d.read(prepare_station).unwrap();
+        d.with_writer(prepare_station).unwrap();
         assert_exact(&d, &areas, clock.now_ms());
     }
 
@@ -1044,7 +1044,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(NOW - 11 * HOUR));
         let phone = open(&dir, "phone.db", &clock);
         let station = open(&dir, "station.db", &clock);
-        station.read(prepare_station).unwrap();
+        station.with_writer(prepare_station).unwrap();
         phone.new_signing_key().unwrap();
         let g1 = phone
             .ensure_area("武昌区/中南路街道/丽岛社区/第1网格")
@@ -1076,17 +1076,17 @@ mod tests {
         let d = open(&dir, "station.db", &clock);
         d.new_signing_key().unwrap();
         let g1 = d.ensure_area("武昌区/中南路街道/丽岛社区/第1网格").unwrap();
-        d.read(prepare_station).unwrap();
+        d.with_writer(prepare_station).unwrap();
         // As if a migration had made the check-in table anew: its triggers are gone and
         // the scans after it were not counted.
-        d.read(|c| Ok(c.execute_batch("DROP TRIGGER station_check_in_insert")?))
+        d.with_writer(|c| Ok(c.execute_batch("DROP TRIGGER station_check_in_insert")?))
             .unwrap();
         fill(&d, &clock, &[&g1], 0);
         let stale = d
             .read(|c| overview(c, None, clock.now_ms(), OFFSET))
             .unwrap();
         assert!(stale.check_ins_by_hour.is_empty());
-        d.read(prepare_station).unwrap();
+        d.with_writer(prepare_station).unwrap();
         assert_exact(&d, &[&g1], clock.now_ms());
         let o = d
             .read(|c| overview(c, None, clock.now_ms(), OFFSET))

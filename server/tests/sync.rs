@@ -262,7 +262,7 @@ async fn a_lost_reply_is_retried_and_stores_nothing_twice(b: Backend) {
     let mut e = phone.enrolment().unwrap().unwrap();
     e.server = proxy.url();
     phone
-        .read(|c| {
+        .with_writer(|c| {
             c.execute(
                 "UPDATE sync_state SET value = ?1 WHERE key = 'enrolment'",
                 [serde_json::to_string(&e).unwrap()],

@@ -470,7 +470,7 @@ async fn a_sync_resumes_a_partial_upload_and_a_partial_download(b: Backend) {
     let (runner, _) = env.phone("runner1", Role::Runner, &[GRID1]).await;
     let keep_part = |part: Vec<u8>| {
         runner
-            .read(|c| {
+            .with_writer(|c| {
                 c.execute(
                     "INSERT INTO blob_download(hash, start, mime, bytes, fetched_at)
                      VALUES (?1, 0, 'image/png', ?2, 0)",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Python suite against freshly generated bindings and the cdylib of a profile:
-# tests/python/run.sh [debug|release]   (default: debug; scripts/test-all.sh runs release,
-# so the stripped release library the apps ship is the one tested).
+# tests/python/run.sh [debug|release]   (default: debug; scripts/test-all.sh runs it once
+# against a stripped release-profile library, so a release build that cannot make bindings
+# fails the test command).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/gen-bindings.sh "${1:-debug}"

@@ -9,7 +9,7 @@ impl Doorstep {
 
     /// Sets this phone's queue prefix (1 to 3 letters or digits, "A" gives A-001).
     pub fn set_queue_prefix(&self, prefix: &str) -> Result<String> {
-        self.read(|c| set_queue_prefix(c, prefix))
+        self.with_writer(|c| set_queue_prefix(c, prefix))
     }
 
     /// This phone's queue prefix.
@@ -20,7 +20,7 @@ impl Doorstep {
 
     /// Sets where a site's day begins, in minutes from UTC (China: 480, the default).
     pub fn set_checkin_utc_offset(&self, minutes: i32) -> Result<()> {
-        self.read(|c| set_utc_offset(c, minutes))
+        self.with_writer(|c| set_utc_offset(c, minutes))
     }
 
     /// The local day (`YYYY-MM-DD`) scans are counted in now.
@@ -53,7 +53,7 @@ impl Doorstep {
     pub fn import_signing_key(&self, secret: &[u8; 32]) -> Result<String> {
         let key = pass::StationKey::from_secret(secret);
         let id = key.key_id();
-        self.read(|c| {
+        self.with_writer(|c| {
             let trusted = store::trusted_key(c, &id.to_hex())?;
             if trusted.as_ref().is_some_and(|t| t.retired_at.is_some())
                 || store::signing_secrets(c)?
@@ -136,9 +136,9 @@ impl Doorstep {
     // Scanning.
 
     /// Verifies a scanned pass text at a site's lane, records the scan, and returns the
-    /// one outcome to show.
+    /// one outcome to show. It never waits behind a long write: see `scan_or_park`.
     pub fn scan(&self, text: &str, site: &str, lane: &str) -> Result<ScanOutcome> {
-        self.write(|w| scan(w, text, site, &Place::lane(lane)))
+        self.scan_or_park(&Scanned::Text(text), site, &Place::lane(lane))
     }
 
     /// Scans a bedridden resident's pass at their home (door-to-door sampling).
@@ -146,7 +146,34 @@ impl Doorstep {
         let place = Place::Home {
             household_id: household_id.to_string(),
         };
-        self.write(|w| scan(w, text, site, &place))
+        self.scan_or_park(&Scanned::Text(text), site, &place)
+    }
+
+    /// Records a scan through the writer when it is free. When a long write holds it (an
+    /// import, a pass sheet, a pulled page), the scan is decided on the read-only
+    /// connection instead, with the queue numbers and the scans parked before it, and
+    /// parked in the side file until the writer stores it (right after that write): the
+    /// queue never waits, and a crash loses no scan.
+    fn scan_or_park(&self, input: &Scanned, site: &str, place: &Place) -> Result<ScanOutcome> {
+        if let Some(outcome) = self.try_write(|w| scan_input(w, input, site, place))? {
+            return Ok(outcome);
+        }
+        let decided = {
+            let conn = self.reader();
+            let mut view = park::ParkView {
+                conn: &conn,
+                device: &self.device,
+                now_ms: self.clock.now_ms(),
+                sequences: &self.sequences,
+                parked: self.parking.waiting(),
+            };
+            decide_scan(&mut view, input, site, place)?
+        };
+        self.parking.park(&decided)?;
+        tracing::info!(target: "doorstep::checkin", "scan parked behind a long write");
+        // The long write may have ended meanwhile; then the scan is stored now.
+        let _ = self.try_write(|_| Ok(()));
+        Ok(decided.outcome)
     }
 
     /// Reads the QR code in an image (PNG bytes) and scans it; an image with no
@@ -158,8 +185,7 @@ impl Doorstep {
             Ok(text) => Scanned::Text(text),
             Err(why) => Scanned::NoCode(why.clone()),
         };
-        let place = Place::lane(lane);
-        self.write(|w| scan_input(w, &input, site, &place))
+        self.scan_or_park(&input, site, &Place::lane(lane))
     }
 
     /// Reads the QR code in an image (PNG bytes) without scanning it.

@@ -9,6 +9,7 @@
 
 mod facade;
 mod model;
+pub mod park;
 pub mod pass;
 pub mod render;
 pub mod store;
@@ -575,51 +576,104 @@ struct Scene<'a> {
     tube: Option<&'a Tube>,
 }
 
-/// A scan as stored.
-struct Recorded {
-    outcome: ScanOutcome,
-    check_in_id: String,
-    resident_ref: Option<String>,
-    at: i64,
+/// What deciding a scan reads: the writer inside its transaction, or the read-only
+/// connection while a long write holds the writer (a parked scan, see `park_scan`).
+pub trait ScanSource {
+    /// The connection the store is read through.
+    fn conn(&self) -> &Connection;
+    /// This phone's id.
+    fn device(&self) -> &str;
+    /// The scan's time, ms since the epoch.
+    fn now_ms(&self) -> i64;
+    /// The next number of the queue sequence `key`, recovered by `recover` the first time.
+    fn next_number(
+        &mut self,
+        key: &str,
+        recover: &dyn Fn(&Connection) -> Result<i64>,
+    ) -> Result<i64>;
+    /// An admission of `resident_ref` at `site` on `day` decided but not yet stored, as
+    /// (when, queue number).
+    fn parked_admission(&self, site: &str, day: &str, resident_ref: &str) -> Option<(i64, String)>;
 }
 
-/// Verifies a pass text and records the scan as a check-in.
-fn scan_in(w: &mut Writer, input: &Scanned, scene: &Scene) -> Result<Recorded> {
-    let now = w.now_ms();
+impl ScanSource for Writer<'_> {
+    fn conn(&self) -> &Connection {
+        Writer::conn(self)
+    }
+
+    fn device(&self) -> &str {
+        Writer::device(self)
+    }
+
+    fn now_ms(&self) -> i64 {
+        Writer::now_ms(self)
+    }
+
+    fn next_number(
+        &mut self,
+        key: &str,
+        recover: &dyn Fn(&Connection) -> Result<i64>,
+    ) -> Result<i64> {
+        self.next_in_sequence(key, recover)
+    }
+
+    fn parked_admission(&self, _: &str, _: &str, _: &str) -> Option<(i64, String)> {
+        // A write stores every parked scan before its own work.
+        None
+    }
+}
+
+/// A scan decided: its outcome and the check-in fact that records it.
+pub struct Decided {
+    pub outcome: ScanOutcome,
+    /// The `CheckIn` fact's id and fields.
+    pub check_in_id: String,
+    pub fields: crate::log::Fields,
+    pub resident_ref: Option<String>,
+    pub at: i64,
+}
+
+/// Verifies a pass text and decides the scan's outcome and check-in, storing nothing.
+fn decide(src: &mut dyn ScanSource, input: &Scanned, scene: &Scene) -> Result<Decided> {
+    let now = src.now_ms();
     let decoded = match input {
         Scanned::Text(text) => pass::decode(text).map_err(|why| why.to_string()),
         Scanned::NoCode(why) => Err(why.clone()),
     };
-    let signed = match decoded {
-        Ok(p) => p,
-        Err(reason) => {
-            let outcome = ScanOutcome::Unreadable { reason };
-            let check_in_id = record(w, scene, &outcome, None)?;
-            return Ok(Recorded {
-                outcome,
-                check_in_id,
-                resident_ref: None,
-                at: now,
-            });
+    let (outcome, body) = match decoded {
+        Err(reason) => (ScanOutcome::Unreadable { reason }, None),
+        Ok(signed) => {
+            let outcome = match check_pass(src.conn(), &signed, now)? {
+                Checked::Refused(o) => o,
+                Checked::Valid => admit(src, &signed.body, scene)?,
+            };
+            (outcome, Some(signed.body))
         }
     };
-    let outcome = match check_pass(w.conn(), &signed, now)? {
-        Checked::Refused(o) => o,
-        Checked::Valid => admit(w, &signed.body, scene)?,
-    };
-    let check_in_id = record(w, scene, &outcome, Some(&signed.body))?;
-    Ok(Recorded {
+    let fields = check_in_fields(now, scene, &outcome, body.as_ref());
+    Ok(Decided {
+        resident_ref: body.map(|b| b.resident_ref.to_hex()),
         outcome,
-        check_in_id,
-        resident_ref: Some(signed.body.resident_ref.to_hex()),
+        check_in_id: new_id(),
+        fields,
         at: now,
     })
 }
 
+/// Verifies a pass text and records the scan as a check-in.
+fn scan_in(w: &mut Writer, input: &Scanned, scene: &Scene) -> Result<Decided> {
+    let d = decide(w, input, scene)?;
+    w.fact(&CHECK_IN, &d.check_in_id, d.fields.clone())?;
+    Ok(d)
+}
+
 /// The duplicate rule, the tube rule and the queue number for a valid pass.
-fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
+fn admit(src: &mut dyn ScanSource, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
     let r = b.resident_ref.to_hex();
-    let first = store::first_admission(w.conn(), scene.site, &scene.day, &r)?;
+    let first = match store::first_admission(src.conn(), scene.site, &scene.day, &r)? {
+        Some(f) => Some(f),
+        None => src.parked_admission(scene.site, &scene.day, &r),
+    };
     let queue_no = match (first, scene.tube) {
         (Some((first_at_ms, queue_no)), None) => {
             return Ok(ScanOutcome::Duplicate {
@@ -630,7 +684,7 @@ fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
         (Some((first_at_ms, queue_no)), Some(_)) => {
             // Admitted at the entrance and now at the sampling table: one visit, so the
             // number given at the entrance stands, unless they were sampled already.
-            if store::sampled_on(w.conn(), &r, scene.site, &scene.day)? {
+            if store::sampled_on(src.conn(), &r, scene.site, &scene.day)? {
                 return Ok(ScanOutcome::Duplicate {
                     first_at_ms,
                     queue_no,
@@ -641,15 +695,15 @@ fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
         (None, _) => String::new(),
     };
     if let Some(t) = scene.tube {
-        if let Some(code) = store::open_tube_holding(w.conn(), &r, &t.id)? {
+        if let Some(code) = store::open_tube_holding(src.conn(), &r, &t.id)? {
             return Ok(ScanOutcome::InOpenTube { tube_code: code });
         }
     }
     let queue_no = if queue_no.is_empty() {
-        let prefix = queue_prefix(w.conn(), w.device())?;
+        let prefix = queue_prefix(src.conn(), src.device())?;
         // Counted in memory: a counter row would be one more page to write per scan.
         let key = format!("checkin.queue|{prefix}|{}|{}", scene.site, scene.day);
-        let n = w.next_in_sequence(&key, |conn| {
+        let n = src.next_number(&key, &|conn| {
             store::last_queue_number(conn, scene.site, &scene.day, &prefix)
         })?;
         format!("{prefix}-{n:03}")
@@ -672,16 +726,17 @@ fn admit(w: &mut Writer, b: &PassBody, scene: &Scene) -> Result<ScanOutcome> {
     })
 }
 
-/// Stores one scan as a `CheckIn` fact. Only the fields that have a value go into the op,
-/// which keeps the row and its log entry small: a scan's cost is the pages it writes.
-fn record(
-    w: &mut Writer,
+/// The fields of one scan's `CheckIn` fact. Only the fields that have a value go into
+/// the op, which keeps the row and its log entry small: a scan's cost is the pages it
+/// writes.
+fn check_in_fields(
+    now: i64,
     scene: &Scene,
     outcome: &ScanOutcome,
     body: Option<&PassBody>,
-) -> Result<String> {
+) -> crate::log::Fields {
     let mut f = fields! {
-        "site" => scene.site, "day" => scene.day, "outcome" => outcome.code(), "at" => w.now_ms(),
+        "site" => scene.site, "day" => scene.day, "outcome" => outcome.code(), "at" => now,
         // The key has no nulls: "" stands for "no pass was read".
         "resident_ref" => body.map(|b| b.resident_ref.to_hex()).unwrap_or_default(),
     };
@@ -724,9 +779,7 @@ fn record(
     if let Some(t) = scene.tube.filter(|_| outcome.is_admitted()) {
         set("tube_id", t.id.as_str().into());
     }
-    let id = new_id();
-    w.fact(&CHECK_IN, &id, f)?;
-    Ok(id)
+    f
 }
 
 fn check_site(site: &str) -> Result<String> {
@@ -769,16 +822,28 @@ pub fn scan_input(
     site: &str,
     place: &Place,
 ) -> Result<ScanOutcome> {
+    let d = decide_scan(w, input, site, place)?;
+    w.fact(&CHECK_IN, &d.check_in_id, d.fields.clone())?;
+    Ok(d.outcome)
+}
+
+/// Checks the site and place and decides a scan at them, storing nothing.
+pub fn decide_scan(
+    src: &mut dyn ScanSource,
+    input: &Scanned,
+    site: &str,
+    place: &Place,
+) -> Result<Decided> {
     let site = check_site(site)?;
-    let place = check_place(w.conn(), place)?;
-    let day = local_day(w.now_ms(), utc_offset(w.conn())?);
+    let place = check_place(src.conn(), place)?;
+    let day = local_day(src.now_ms(), utc_offset(src.conn())?);
     let scene = Scene {
         site: &site,
         day,
         place: &place,
         tube: None,
     };
-    Ok(scan_in(w, input, &scene)?.outcome)
+    decide(src, input, &scene)
 }
 
 /// Every scan at a site on a local day (`YYYY-MM-DD`), oldest first.

@@ -157,6 +157,13 @@ pub fn is_revoked(conn: &Connection, pass_id: &str) -> Result<bool> {
         .is_some())
 }
 
+/// Whether a check-in with this id is stored.
+pub fn check_in_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM check_in WHERE id = ?1")?
+        .exists([id])?)
+}
+
 /// The first admission of a resident at a site on a day: when, and the queue number.
 pub fn first_admission(
     conn: &Connection,

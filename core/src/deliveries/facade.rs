@@ -137,6 +137,6 @@ impl Doorstep {
     /// Notes that the server holds a blob; false when there is no such blob.
     pub fn mark_blob_uploaded(&self, hash: &str) -> Result<bool> {
         let now = self.clock.now_ms();
-        self.read(|c| store::mark_uploaded(c, hash, now))
+        self.with_writer(|c| store::mark_uploaded(c, hash, now))
     }
 }

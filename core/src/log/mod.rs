@@ -141,22 +141,36 @@ pub struct Writer<'a> {
     device: &'a str,
     user: &'a str,
     touched: Vec<(&'static str, String)>,
-    sequences: &'a Sequences,
-    counted: Sequences,
+    sequences: &'a std::sync::Mutex<Sequences>,
 }
 
 /// The last number given out per named sequence (queue numbers), kept in memory by the
 /// store's owner. The rows that carry the numbers are the durable record, so counting
-/// writes no page; a sequence is recovered from them the first time it is used.
+/// writes no page; a sequence is recovered from them the first time it is used. A number
+/// given out in a transaction that rolls back is not given again: a gap, never a twin.
 pub type Sequences = std::collections::HashMap<String, i64>;
 
-/// What a writer leaves for after its commit: entities to refresh in caches, and the
-/// sequences it advanced.
+/// What a writer leaves for after its commit: entities to refresh in caches.
 pub struct Written {
     /// Entities changed, for caches to refresh.
     pub touched: Vec<(&'static str, String)>,
-    /// Sequences advanced, to merge into the owner's `Sequences`.
-    pub counted: Sequences,
+}
+
+/// The next number of the sequence `key` in `sequences`, recovered from the rows on
+/// `conn` the first time: for a writer, and for a scan decided while the writer is busy.
+pub fn next_in_sequence(
+    sequences: &std::sync::Mutex<Sequences>,
+    conn: &Connection,
+    key: &str,
+    recover: impl FnOnce(&Connection) -> Result<i64>,
+) -> Result<i64> {
+    let mut seqs = sequences.lock().unwrap_or_else(|e| e.into_inner());
+    let last = match seqs.get(key) {
+        Some(&n) => n,
+        None => recover(conn)?,
+    };
+    seqs.insert(key.to_string(), last + 1);
+    Ok(last + 1)
 }
 
 impl<'a> Writer<'a> {
@@ -168,7 +182,7 @@ impl<'a> Writer<'a> {
         now_ms: i64,
         device: &'a str,
         user: &'a str,
-        sequences: &'a Sequences,
+        sequences: &'a std::sync::Mutex<Sequences>,
     ) -> Self {
         Writer {
             conn,
@@ -179,7 +193,6 @@ impl<'a> Writer<'a> {
             user,
             touched: Vec::new(),
             sequences,
-            counted: Sequences::new(),
         }
     }
 
@@ -220,25 +233,18 @@ impl<'a> Writer<'a> {
 
     /// The next number of the sequence `key` (1, 2, ...). `recover` gives the last number
     /// already stored in rows when the sequence was not used since the store opened.
-    /// Nothing is kept unless the transaction commits.
     pub fn next_in_sequence(
         &mut self,
         key: &str,
         recover: impl FnOnce(&Connection) -> Result<i64>,
     ) -> Result<i64> {
-        let last = match self.counted.get(key).or_else(|| self.sequences.get(key)) {
-            Some(&n) => n,
-            None => recover(self.conn)?,
-        };
-        self.counted.insert(key.to_string(), last + 1);
-        Ok(last + 1)
+        next_in_sequence(self.sequences, self.conn, key, recover)
     }
 
     /// What the owner keeps after the commit.
     pub fn finish(self) -> Written {
         Written {
             touched: self.touched,
-            counted: self.counted,
         }
     }
 

@@ -136,7 +136,7 @@ fn pending_ops_are_read_from_the_settled_watermark_and_nothing_waiting_is_skippe
         .collect();
     assert_eq!(ids.len(), 4);
     // The server acknowledges the first and third and refuses the second.
-    d.read(|c| {
+    d.with_writer(|c| {
         c.execute(
             "UPDATE op_log SET acked = 1 WHERE op_id IN (?1, ?2)",
             [&ids[0], &ids[2]],
@@ -170,7 +170,7 @@ fn pending_ops_are_read_from_the_settled_watermark_and_nothing_waiting_is_skippe
     assert_eq!(d.pending_op_count().unwrap(), 1);
     // The refused op is queued again: the watermark goes back below it.
     let second = seq_of(&ids[1]);
-    d.read(|c| {
+    d.with_writer(|c| {
         c.execute(
             "UPDATE op_log SET rejected = NULL WHERE op_id = ?1",
             [&ids[1]],

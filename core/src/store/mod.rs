@@ -89,6 +89,50 @@ pub fn open(path: &Path, key: &[u8]) -> Result<Connection> {
         Error::Storage(s) => write_error(path, s),
         other => other,
     })?;
+    tracing::info!(
+        target: "doorstep::store",
+        found = version,
+        now = SCHEMA_VERSION,
+        new = existing.is_none(),
+        "store opened"
+    );
+    Ok(conn)
+}
+
+/// A second connection to a store `open` has just opened, for reads only: the store's
+/// reads use it so that they never wait behind a write on the first (WAL lets it see the
+/// last commit meanwhile). `query_only` refuses any write on it.
+pub fn open_reader(path: &Path, key: &[u8]) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    set_key(&conn, key)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(128);
+    set_cache_mib(&conn, CACHE_MIB)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
+}
+
+/// Opens (or creates) a small side file next to the store, `<store>-<suffix>`, encrypted
+/// with the store's key, for what must outlive a crash while the store's writer is busy.
+pub fn open_side(path: &Path, suffix: &str, key: &[u8]) -> Result<Connection> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!("-{suffix}"));
+    let side = PathBuf::from(name);
+    let conn = Connection::open_with_flags(
+        &side,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(&side, e))?;
+    set_key(&conn, key)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(conn)
 }
 
@@ -350,12 +394,54 @@ pub fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>> {
     )?)
 }
 
+/// Creates a new store at `path` with the schema an earlier build wrote, migrated only up
+/// to `version`: for tests that show a store of that build opens with this one and keeps
+/// every row. An existing file is refused.
+pub fn create_at_version(path: &Path, key: &[u8], version: i64) -> Result<Connection> {
+    check_key(key)?;
+    if !(1..=SCHEMA_VERSION).contains(&version) {
+        return Err(Error::invalid(format!(
+            "schema version {version} is not between 1 and {SCHEMA_VERSION}"
+        )));
+    }
+    if path.exists() {
+        return Err(Error::invalid(format!("{} exists already", path.display())));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(path, e))?;
+    set_key(&conn, key)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    migrate_to(&conn, 0, version)?;
+    Ok(conn)
+}
+
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    migrate_to(conn, from, SCHEMA_VERSION)
+}
+
+fn migrate_to(conn: &Connection, from: i64, to: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to as usize)
+        .skip(from as usize)
+    {
         let tx = conn.unchecked_transaction()?;
+        let started = std::time::Instant::now();
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
+        tracing::info!(
+            target: "doorstep::store",
+            version = i + 1,
+            ms = started.elapsed().as_millis() as u64,
+            "migration applied"
+        );
     }
     Ok(())
 }

@@ -109,7 +109,7 @@ impl Doorstep {
         loop {
             let have = self.read(|c| store::download_received(c, hash))?;
             if have > MAX_BLOB_BYTES {
-                self.read(|c| store::drop_download(c, hash))?;
+                self.with_writer(|c| store::drop_download(c, hash))?;
                 return Err(Error::Network(format!(
                     "{path}: more than {MAX_BLOB_BYTES} bytes came for one blob; dropped them"
                 )));
@@ -125,7 +125,7 @@ impl Doorstep {
                         Error::Network(format!("{path}: a part came without its Content-Range"))
                     })?;
                     let now = self.clock.now_ms();
-                    self.read(|c| {
+                    self.with_writer(|c| {
                         store::add_download_part(c, hash, have, &mime, &reply.body, now)
                     })?;
                     if have + reply.body.len() as u64 >= total || reply.body.is_empty() {
@@ -135,7 +135,7 @@ impl Doorstep {
                 StatusCode::OK => {
                     // The whole blob at once: what was kept is not needed.
                     let now = self.clock.now_ms();
-                    self.read(|c| {
+                    self.with_writer(|c| {
                         store::drop_download(c, hash)?;
                         store::add_download_part(c, hash, 0, &mime, &reply.body, now)
                     })?;
@@ -145,7 +145,7 @@ impl Doorstep {
                 // Kept parts longer than the blob: start again, once.
                 StatusCode::RANGE_NOT_SATISFIABLE if !restarted => {
                     restarted = true;
-                    self.read(|c| store::drop_download(c, hash))?;
+                    self.with_writer(|c| store::drop_download(c, hash))?;
                 }
                 _ => return Err(reply.error(&path)),
             }
@@ -153,14 +153,14 @@ impl Doorstep {
         let (mime, bytes) = self.read(|c| store::download_bytes(c, hash))?;
         let actual = sha256_hex(&bytes);
         if actual != hash {
-            self.read(|c| store::drop_download(c, hash))?;
+            self.with_writer(|c| store::drop_download(c, hash))?;
             return Err(Error::Network(format!(
                 "{path}: the {} bytes received have SHA-256 {actual}; dropped them",
                 bytes.len()
             )));
         }
         let now = self.clock.now_ms();
-        self.read(|c| {
+        self.with_writer(|c| {
             let tx = crate::store::immediate(c)?;
             deliveries::store::put_fetched_blob(&tx, hash, &mime, &bytes, now)?;
             store::drop_download(&tx, hash)?;

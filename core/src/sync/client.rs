@@ -112,7 +112,16 @@ impl Http {
             match attempt().await {
                 Ok(v) => return Ok(v),
                 Err(Failure::Final(e)) => return Err(e),
-                Err(Failure::Retry(why)) => last = why,
+                Err(Failure::Retry(why)) => {
+                    tracing::warn!(
+                        target: "doorstep::sync",
+                        path,
+                        attempt = n + 1,
+                        of = self.opts.attempts.max(1),
+                        "request failed, retrying"
+                    );
+                    last = why;
+                }
             }
         }
         Err(Error::Network(format!(

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 pub use protocol::Role;
-use protocol::{EnrolReply, EnrolRequest, PullReply, PushReply, PushRequest};
+use protocol::{EnrolReply, EnrolRequest, OpVerdict, PullReply, PushReply, PushRequest};
 
 use crate::error::{Error, Result};
 use crate::log::{self, Applied, ConflictWatch, Hlc, Op};
@@ -226,12 +226,32 @@ impl Doorstep {
             }
         };
         let mut report = SyncReport::default();
-        self.pull_all(&http, &opts, &mut report, &tell).await?;
-        self.push_all(&http, &opts, &mut report, &tell).await?;
-        self.pull_all(&http, &opts, &mut report, &tell).await?;
-        self.sync_blobs(&http, &opts, &mut report, &tell).await?;
+        tracing::info!(target: "doorstep::sync", "sync started");
+        let stages = async {
+            self.pull_all(&http, &opts, &mut report, &tell).await?;
+            self.push_all(&http, &opts, &mut report, &tell).await?;
+            self.pull_all(&http, &opts, &mut report, &tell).await?;
+            self.sync_blobs(&http, &opts, &mut report, &tell).await
+        };
+        if let Err(e) = stages.await {
+            tracing::warn!(target: "doorstep::sync", error = e.code(), "sync stopped");
+            return Err(e);
+        }
         report.pending = self.pending_op_count()?;
-        self.read(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
+        tracing::info!(
+            target: "doorstep::sync",
+            pulled = report.pulled,
+            applied = report.applied,
+            pushed = report.pushed,
+            accepted = report.accepted,
+            rejected = report.rejected,
+            conflicts = report.conflicts,
+            pending = report.pending,
+            blobs_uploaded = report.blobs_uploaded,
+            blobs_downloaded = report.blobs_downloaded,
+            "sync done"
+        );
+        self.with_writer(|c| store::set(c, "last_sync_at", &self.clock.now_ms().to_string()))?;
         tell(SyncStage::Done, report.accepted + report.applied, 0);
         Ok(report)
     }
@@ -268,6 +288,14 @@ impl Doorstep {
             }
             report.pulled += page.ops.len() as u64;
             let (applied, conflicts) = self.apply_page(&page.ops, page.cursor)?;
+            tracing::debug!(
+                target: "doorstep::sync",
+                ops = page.ops.len(),
+                applied,
+                conflicts,
+                cursor = page.cursor,
+                "pulled a page"
+            );
             report.applied += applied;
             report.conflicts += conflicts;
             tell(SyncStage::Pull, report.pulled, 0);
@@ -299,6 +327,13 @@ impl Doorstep {
                 .call(Method::POST, "/api/v1/push", Some(&PushRequest { ops }))
                 .await?;
             let (accepted, rejected) = self.record_push_results(&reply.results)?;
+            tracing::debug!(target: "doorstep::sync", sent, accepted, rejected, "pushed a batch");
+            for r in &reply.results {
+                // The code only: the reason may quote the refused value.
+                if let OpVerdict::Rejected { code, .. } = &r.verdict {
+                    tracing::warn!(target: "doorstep::sync", op_id = %r.op_id, code = %code, "op refused by the server");
+                }
+            }
             report.pushed += sent;
             report.accepted += accepted;
             report.rejected += rejected;
@@ -311,7 +346,7 @@ impl Doorstep {
     /// rejected ones keep their reason, deferred ones stay pending. Returns (accepted,
     /// rejected). One step of `sync`, public so tests can drive sync without HTTP.
     pub fn record_push_results(&self, results: &[protocol::OpResult]) -> Result<(u64, u64)> {
-        self.read(|c| {
+        self.with_writer(|c| {
             let tx = crate::store::immediate(c)?;
             let counts = store::record_results(&tx, results)?;
             tx.commit()?;
@@ -331,7 +366,8 @@ impl Doorstep {
         let mut watch = ConflictWatch::default();
         let mut applied = 0;
         for op in ops {
-            if log::apply_watching(&tx, SCHEMA, op, &st.device, Some(&mut watch))? == Applied::New {
+            if log::apply_watching(&tx, SCHEMA, op, &self.device, Some(&mut watch))? == Applied::New
+            {
                 applied += 1;
             }
             hlc = hlc.observe(op.hlc);
@@ -343,11 +379,9 @@ impl Doorstep {
         crate::store::meta_set(&tx, "hlc", &hlc.as_i64().to_string())?;
         tx.commit()?;
         st.hlc = hlc;
-        let touched: Vec<(&'static str, String)> = ops
-            .iter()
-            .filter_map(|o| SCHEMA.get(&o.entity).map(|d| (d.name, o.entity_id.clone())))
-            .collect();
-        st.refresh_search(&touched);
+        let _ = self.store_parked(st);
+        drop(guard);
+        self.note_ops(ops);
         Ok((applied, conflicts))
     }
 
@@ -358,7 +392,7 @@ impl Doorstep {
 
     /// Queues a rejected op again (say, after the device's areas were widened).
     pub fn retry_rejected(&self, op_id: &str) -> Result<()> {
-        if self.read(|c| store::retry_rejected(c, op_id))? {
+        if self.with_writer(|c| store::retry_rejected(c, op_id))? {
             Ok(())
         } else {
             Err(Error::not_found("rejected op", op_id))
@@ -372,7 +406,7 @@ impl Doorstep {
 
     /// Marks a conflict reviewed; it stays in the list of all conflicts.
     pub fn mark_conflict_reviewed(&self, id: i64) -> Result<()> {
-        if self.read(|c| store::mark_reviewed(c, id))? {
+        if self.with_writer(|c| store::mark_reviewed(c, id))? {
             Ok(())
         } else {
             Err(Error::not_found("conflict", id.to_string()))

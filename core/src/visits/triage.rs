@@ -33,7 +33,8 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// The most entries one call returns.
 pub const MAX_LIMIT: u32 = 500;
 
-/// Builds the due list for the worker's areas at time `now`.
+/// Builds the due list for the worker's areas at time `now` from `visit_subject` as it
+/// stands; `store::refresh_subjects` brings that up to date first.
 pub fn due_list(conn: &Connection, q: &DueQuery, now: i64) -> Result<Vec<DueEntry>> {
     let limit = match q.limit {
         0 => DEFAULT_LIMIT,
@@ -52,7 +53,6 @@ pub fn due_list(conn: &Connection, q: &DueQuery, now: i64) -> Result<Vec<DueEntr
         let area = registry::store::area(conn, id)?.ok_or_else(|| Error::not_found("area", id))?;
         ranges.push(store::place_range(&area.path));
     }
-    store::refresh_subjects(conn)?;
     let areas = store::area_ids_under(conn, &q.area_ids)?;
     let mut list = List {
         entries: Vec::with_capacity(limit),

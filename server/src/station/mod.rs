@@ -70,11 +70,11 @@ impl Station {
             .map_err(|e| StationError::Io(format!("cannot create {}: {e}", data.display())))?;
         let key = store_key(data)?;
         let core = Doorstep::open(data.join("station.db"), &key)?;
-        core.read(crate::stats::prepare_station)?;
+        core.with_writer(crate::stats::prepare_station)?;
         // A phone keeps a small page cache; the station serves exports that look up a
         // resident and a household for each row, and every page read again is decrypted
         // again (the bench's 100,000-row export read in 3.4 s with 8 MiB, 1.1 s with 64).
-        core.read(|c| doorstep_core::store::set_cache_mib(c, STATION_CACHE_MIB))?;
+        core.set_cache_mib(STATION_CACHE_MIB)?;
         let admins = match store.filter(|s| s.kind() == "postgres") {
             Some(store) => {
                 let rt = tokio::runtime::Handle::try_current().map_err(|_| {
