@@ -32,6 +32,16 @@ import org.doorstep.app.home.RoleNotInThisBuild
 import org.doorstep.app.home.rolesOf
 import org.doorstep.app.household.HouseholdPresenter
 import org.doorstep.app.household.HouseholdView
+import org.doorstep.app.marshal.MarshalEvents
+import org.doorstep.app.marshal.MarshalPresenter
+import org.doorstep.app.marshal.MarshalView
+import org.doorstep.app.marshal.TubesPresenter
+import org.doorstep.app.marshal.TubesView
+import org.doorstep.app.runner.HandoffEvents
+import org.doorstep.app.runner.PackagePresenter
+import org.doorstep.app.runner.PackageView
+import org.doorstep.app.runner.RunnerListPresenter
+import org.doorstep.app.runner.RunnerListView
 import org.doorstep.app.need.NeedPresenter
 import org.doorstep.app.need.NeedView
 import org.doorstep.app.syncbar.SyncBarPresenter
@@ -48,7 +58,13 @@ import org.doorstep.sdk.SyncRun
  * What the screens share: the services, the back stack and the language. Made once per
  * process by the platform (desktop `main`, Android `MainActivity`).
  */
-class AppGraph(val services: DoorstepServices, val defaultServer: String, language: Language = Language.ZH_CN) {
+class AppGraph(
+    val services: DoorstepServices,
+    val defaultServer: String,
+    language: Language = Language.ZH_CN,
+    /** The platform's picture source (a file chooser on the desktop; null: none). */
+    val pickImage: (suspend () -> ByteArray?)? = null,
+) {
     val navigator = Navigator()
     val language = MutableStateFlow(language)
 
@@ -140,6 +156,20 @@ private fun Screen(d: Destination, g: AppGraph) {
                         val st by due.state.collectAsState()
                         DueListView(st, due::onEvent)
                     }
+                    Role.MARSHAL -> {
+                        val m = remember {
+                            MarshalPresenter(sv.checkin, scope, onTubes = { site, lane -> nav.push(Destination.Tubes(site, lane)) })
+                        }
+                        val st by m.state.collectAsState()
+                        MarshalView(st, m::onEvent, pickImage = g.pickImage?.let { pick ->
+                            { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
+                        })
+                    }
+                    Role.RUNNER -> {
+                        val r = remember { RunnerListPresenter(d.enrolment.user, sv.deliveries, scope) { nav.push(Destination.Package(it)) } }
+                        val st by r.state.collectAsState()
+                        RunnerListView(st, r::onEvent)
+                    }
                     else -> RoleNotInThisBuild()
                 }
             }
@@ -170,6 +200,18 @@ private fun Screen(d: Destination, g: AppGraph) {
             val p = remember { NeedPresenter(d.needId, sv.needs, scope) }
             val st by p.state.collectAsState()
             NeedView(st, p::onEvent, onBack = { nav.pop() })
+        }
+        is Destination.Tubes -> {
+            val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope) }
+            val st by p.state.collectAsState()
+            TubesView(st, p::onEvent, onBack = { nav.pop() })
+        }
+        is Destination.Package -> {
+            val p = remember { PackagePresenter(d.packageId, sv.deliveries, scope) }
+            val st by p.state.collectAsState()
+            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = g.pickImage?.let { pick ->
+                { scope.launch { pick()?.let { p.onEvent(HandoffEvents.Photo(it)) } } }
+            })
         }
     }
 }

@@ -5,7 +5,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import org.doorstep.sdk.Enrolment
 
-/** Where the app is. Part 2's screens (scanner, runner's list) add their own cases. */
+/** Where the app is. */
 sealed interface Destination {
     /** Loading the store and the enrolment. */
     data object Starting : Destination
@@ -14,6 +14,10 @@ sealed interface Destination {
     data class Household(val householdId: String) : Destination
     data class Visit(val visitId: String) : Destination
     data class Need(val needId: String) : Destination
+    /** The marshal's pooled tubes at a site. */
+    data class Tubes(val site: String, val lane: String) : Destination
+    /** A runner's package and its handoff. */
+    data class Package(val packageId: String) : Destination
 }
 
 /**

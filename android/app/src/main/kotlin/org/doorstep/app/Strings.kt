@@ -5,6 +5,10 @@ import org.doorstep.sdk.AnswerProblem
 import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DueReason
 import org.doorstep.sdk.DueTier
+import org.doorstep.sdk.FailWhy
+import org.doorstep.sdk.PackageState
+import org.doorstep.sdk.ProofWay
+import org.doorstep.sdk.ScanResult
 import org.doorstep.sdk.Label
 import org.doorstep.sdk.NeedCategory
 import org.doorstep.sdk.NeedStatus
@@ -21,7 +25,7 @@ import org.doorstep.sdk.VisitOutcome
 enum class Language { ZH_CN, EN }
 
 /** Every word the app shows, one implementation per language. */
-interface Strings {
+interface Strings : FieldStrings {
     val language: Language
     val appName: String
     val back: String
@@ -134,7 +138,7 @@ interface Strings {
 val LocalStrings = staticCompositionLocalOf<Strings> { ZhCn }
 
 /** 简体中文 (the default). */
-object ZhCn : Strings {
+object ZhCn : Strings, FieldStrings by ZhCnField {
     override val language = Language.ZH_CN
     override val appName = "社区走访"
     override val back = "返回"
@@ -335,7 +339,7 @@ object ZhCn : Strings {
 }
 
 /** English. */
-object En : Strings {
+object En : Strings, FieldStrings by EnField {
     override val language = Language.EN
     override val appName = "Doorstep"
     override val back = "Back"
@@ -536,3 +540,259 @@ object En : Strings {
 }
 
 fun stringsFor(l: Language): Strings = if (l == Language.ZH_CN) ZhCn else En
+
+/** The marshal's and the runner's words (part 2). */
+interface FieldStrings {
+    // Marshal: set-up and scanner
+    val marshalTitle: String
+    val siteLabel: String
+    val laneLabel: String
+    fun pauseLabel(seconds: Int): String
+    val beginScanning: String
+    val changeSetUp: String
+    fun today(scans: Int, admitted: Int): String
+    val pointCamera: String
+    val tapForNext: String
+    val manualLabel: String
+    val manualSubmit: String
+    val pickImage: String
+    val recentOutcomes: String
+    val tubesButton: String
+    /** The card's big words for an outcome. */
+    fun outcomeTitle(o: ScanResult): String
+    /** The line under the card's big words (number, lane, when, why), if any. */
+    fun outcomeDetail(o: ScanResult, at: (Long) -> String): String?
+
+    // Tubes
+    val tubesTitle: String
+    val tubeCodeLabel: String
+    fun capacityLabel(n: Int): String
+    val openTube: String
+    val sealTube: String
+    fun tubeFill(code: String, members: Int, capacity: Int): String
+    val tubeSealed: String
+    val tubeFull: String
+    val scanIntoTube: String
+    val positiveTubes: String
+    fun recallTitle(code: String): String
+    val closeRecall: String
+    val resume: String
+
+    // Runner
+    val runnerTitle: String
+    val toReturn: String
+    val itemsLeft: String
+    fun packageStatus(p: PackageState): String
+    val medicine: String
+    val packageTitle: String
+    val moves: String
+    val proofTitle: String
+    fun proofWay(w: ProofWay): String
+    val pinLabel: String
+    fun triesLeft(n: Int): String
+    val pinLocked: String
+    val scanRecipientPass: String
+    val signHere: String
+    val clearSignature: String
+    val pickPhoto: String
+    val noProofReason: String
+    val deliver: String
+    val failedTitle: String
+    fun failWhy(w: FailWhy): String
+    val returnToStation: String
+    fun pendingUploads(n: Int): String
+    val noteLabel: String
+    val nothingToday: String
+}
+
+object ZhCnField : FieldStrings {
+    override val marshalTitle = "扫码核验"
+    override val siteLabel = "检测点"
+    override val laneLabel = "通道"
+    override fun pauseLabel(seconds: Int) = if (seconds == 0) "每人扫完点一下继续" else "每人扫完停 $seconds 秒"
+    override val beginScanning = "开始扫码"
+    override val changeSetUp = "换检测点/通道"
+    override fun today(scans: Int, admitted: Int) = "今日已扫 $scans 次，放行 $admitted 人"
+    override val pointCamera = "请将通行码对准取景框"
+    override val tapForNext = "下一位（点一下）"
+    override val manualLabel = "码损坏时手动输入"
+    override val manualSubmit = "核验"
+    override val pickImage = "从图片读码"
+    override val recentOutcomes = "最近结果"
+    override val tubesButton = "混管采样"
+    override fun outcomeTitle(o: ScanResult) = when (o) {
+        is ScanResult.Admitted -> "通过 ${o.queueNo}"
+        is ScanResult.Priority -> "优先通道 ${o.queueNo}"
+        is ScanResult.Duplicate -> "重复扫码"
+        is ScanResult.Expired -> "已过期"
+        is ScanResult.NotYetValid -> "尚未生效"
+        ScanResult.Revoked -> "已作废"
+        ScanResult.UnknownKey -> "签发方不认识"
+        ScanResult.Forged -> "伪造的码"
+        is ScanResult.Unreadable -> "不是通行码"
+        is ScanResult.InOpenTube -> "已在另一混管中"
+    }
+    override fun outcomeDetail(o: ScanResult, at: (Long) -> String) = when (o) {
+        is ScanResult.Admitted -> "请到 ${o.lane} 号通道"
+        is ScanResult.Priority -> "老幼孕残，请走优先通道 ${o.lane}"
+        is ScanResult.Duplicate -> "首次扫码 ${at(o.firstAtMs)}，号码 ${o.queueNo}"
+        is ScanResult.Expired -> "有效期至 ${at(o.validUntilMs)}"
+        is ScanResult.NotYetValid -> "自 ${at(o.validFromMs)} 起有效"
+        ScanResult.Revoked -> "此码已被站点作废，请联系工作人员"
+        ScanResult.UnknownKey -> "不是本站签发的码，请联系工作人员"
+        ScanResult.Forged -> "签名不符，码被改过或是假的"
+        is ScanResult.Unreadable -> o.reason
+        is ScanResult.InOpenTube -> "混管 ${o.tubeCode}"
+    }
+    override val tubesTitle = "混管采样"
+    override val tubeCodeLabel = "管码"
+    override fun capacityLabel(n: Int) = "每管 $n 人"
+    override val openTube = "开管"
+    override val sealTube = "封管"
+    override fun tubeFill(code: String, members: Int, capacity: Int) = "$code：$members / $capacity"
+    override val tubeSealed = "已封管"
+    override val tubeFull = "已满，请封管"
+    override val scanIntoTube = "扫居民通行码入管"
+    override val positiveTubes = "阳性混管"
+    override fun recallTitle(code: String) = "混管 $code 需召回复检"
+    override val closeRecall = "关闭"
+    override val resume = "继续"
+    override val runnerTitle = "今日配送"
+    override val toReturn = "需退回站点"
+    override val itemsLeft = "手中还有"
+    override fun packageStatus(p: PackageState) = when (p) {
+        PackageState.REQUESTED -> "待打包"
+        PackageState.PACKED -> "已打包"
+        PackageState.OUT_FOR_DELIVERY -> "配送中"
+        PackageState.DELIVERED -> "已送达"
+        PackageState.PARTLY_DELIVERED -> "部分送达"
+        PackageState.FAILED -> "未送达"
+        PackageState.RETURNED -> "已退回"
+    }
+    override val medicine = "药品"
+    override val packageTitle = "包裹"
+    override val moves = "经手记录"
+    override val proofTitle = "交接凭证"
+    override fun proofWay(w: ProofWay) = when (w) {
+        ProofWay.PIN -> "取件码"
+        ProofWay.PASS -> "扫收件人通行码"
+        ProofWay.SIGNATURE -> "签名"
+        ProofWay.PHOTO -> "拍照"
+        ProofWay.NO_PROOF -> "无凭证（说明原因）"
+    }
+    override val pinLabel = "住户的 6 位取件码"
+    override fun triesLeft(n: Int) = "取件码不对，还可再试 $n 次"
+    override val pinLocked = "取件码已锁定，请用其他凭证"
+    override val scanRecipientPass = "扫收件人通行码"
+    override val signHere = "请收件人在此签名"
+    override val clearSignature = "重签"
+    override val pickPhoto = "选照片"
+    override val noProofReason = "为何没有凭证"
+    override val deliver = "确认送达"
+    override val failedTitle = "未送达"
+    override fun failWhy(w: FailWhy) = when (w) {
+        FailWhy.NOBODY_HOME -> "家中无人"
+        FailWhy.REFUSED -> "拒收"
+        FailWhy.WRONG_ADDRESS -> "地址不对"
+    }
+    override val returnToStation = "退回站点"
+    override fun pendingUploads(n: Int) = "$n 个照片/签名待上传"
+    override val noteLabel = "备注"
+    override val nothingToday = "今天没有要送的包裹"
+}
+
+object EnField : FieldStrings {
+    override val marshalTitle = "Pass check"
+    override val siteLabel = "Site"
+    override val laneLabel = "Lane"
+    override fun pauseLabel(seconds: Int) = if (seconds == 0) "After each person: tap to go on" else "After each person: pause $seconds s"
+    override val beginScanning = "Start scanning"
+    override val changeSetUp = "Change site or lane"
+    override fun today(scans: Int, admitted: Int) = "Today: $scans scans, $admitted admitted"
+    override val pointCamera = "Point the camera at the pass"
+    override val tapForNext = "Next person (tap)"
+    override val manualLabel = "Type a damaged code"
+    override val manualSubmit = "Check"
+    override val pickImage = "Read from a picture"
+    override val recentOutcomes = "Last outcomes"
+    override val tubesButton = "Pooled tubes"
+    override fun outcomeTitle(o: ScanResult) = when (o) {
+        is ScanResult.Admitted -> "Admitted ${o.queueNo}"
+        is ScanResult.Priority -> "Priority ${o.queueNo}"
+        is ScanResult.Duplicate -> "Already scanned"
+        is ScanResult.Expired -> "Expired"
+        is ScanResult.NotYetValid -> "Not valid yet"
+        ScanResult.Revoked -> "Revoked"
+        ScanResult.UnknownKey -> "Unknown issuer"
+        ScanResult.Forged -> "Forged"
+        is ScanResult.Unreadable -> "Not a pass"
+        is ScanResult.InOpenTube -> "In another open tube"
+    }
+    override fun outcomeDetail(o: ScanResult, at: (Long) -> String) = when (o) {
+        is ScanResult.Admitted -> "Go to lane ${o.lane}"
+        is ScanResult.Priority -> "Elderly, disabled, pregnant or child: priority lane ${o.lane}"
+        is ScanResult.Duplicate -> "First scanned ${at(o.firstAtMs)}, number ${o.queueNo}"
+        is ScanResult.Expired -> "Valid until ${at(o.validUntilMs)}"
+        is ScanResult.NotYetValid -> "Valid from ${at(o.validFromMs)}"
+        ScanResult.Revoked -> "The station revoked this pass; call a staff member"
+        ScanResult.UnknownKey -> "Not issued by this station; call a staff member"
+        ScanResult.Forged -> "The signature does not match: altered or made up"
+        is ScanResult.Unreadable -> o.reason
+        is ScanResult.InOpenTube -> "Tube ${o.tubeCode}"
+    }
+    override val tubesTitle = "Pooled tubes"
+    override val tubeCodeLabel = "Tube code"
+    override fun capacityLabel(n: Int) = "$n per tube"
+    override val openTube = "Open tube"
+    override val sealTube = "Seal tube"
+    override fun tubeFill(code: String, members: Int, capacity: Int) = "$code: $members / $capacity"
+    override val tubeSealed = "Sealed"
+    override val tubeFull = "Full: seal it"
+    override val scanIntoTube = "Scan a resident's pass into the tube"
+    override val positiveTubes = "Positive tubes"
+    override fun recallTitle(code: String) = "Tube $code: recall for retesting"
+    override val closeRecall = "Close"
+    override val resume = "Resume"
+    override val runnerTitle = "Today's deliveries"
+    override val toReturn = "To return to the station"
+    override val itemsLeft = "Still held"
+    override fun packageStatus(p: PackageState) = when (p) {
+        PackageState.REQUESTED -> "to pack"
+        PackageState.PACKED -> "packed"
+        PackageState.OUT_FOR_DELIVERY -> "out for delivery"
+        PackageState.DELIVERED -> "delivered"
+        PackageState.PARTLY_DELIVERED -> "partly delivered"
+        PackageState.FAILED -> "not delivered"
+        PackageState.RETURNED -> "returned"
+    }
+    override val medicine = "Medicine"
+    override val packageTitle = "Package"
+    override val moves = "Moves"
+    override val proofTitle = "Proof of handoff"
+    override fun proofWay(w: ProofWay) = when (w) {
+        ProofWay.PIN -> "PIN"
+        ProofWay.PASS -> "Recipient's pass"
+        ProofWay.SIGNATURE -> "Signature"
+        ProofWay.PHOTO -> "Photo"
+        ProofWay.NO_PROOF -> "No proof (say why)"
+    }
+    override val pinLabel = "The household's 6-digit PIN"
+    override fun triesLeft(n: Int) = "Wrong PIN: $n tries left"
+    override val pinLocked = "The PIN is locked: use another proof"
+    override val scanRecipientPass = "Scan the recipient's pass"
+    override val signHere = "Recipient signs here"
+    override val clearSignature = "Clear"
+    override val pickPhoto = "Choose photo"
+    override val noProofReason = "Why there is no proof"
+    override val deliver = "Delivered"
+    override val failedTitle = "Not delivered"
+    override fun failWhy(w: FailWhy) = when (w) {
+        FailWhy.NOBODY_HOME -> "Nobody home"
+        FailWhy.REFUSED -> "Refused"
+        FailWhy.WRONG_ADDRESS -> "Wrong address"
+    }
+    override val returnToStation = "Return to station"
+    override fun pendingUploads(n: Int) = "$n photos or signatures to upload"
+    override val noteLabel = "Note"
+    override val nothingToday = "No packages today"
+}

@@ -14,6 +14,9 @@ import kotlinx.coroutines.runBlocking
 import org.doorstep.app.Language
 import org.doorstep.app.duelist.DueListPresenter
 import org.doorstep.app.duelist.DueListView
+import org.doorstep.app.marshal.MarshalEvents
+import org.doorstep.app.marshal.MarshalPresenter
+import org.doorstep.app.marshal.MarshalView
 import org.doorstep.app.visit.VisitEvents
 import org.doorstep.app.visit.VisitPresenter
 import org.doorstep.app.visit.VisitView
@@ -27,12 +30,14 @@ import java.time.Instant
 /**
  * The app's own timings, printed: cold start to the due list's first frame, "finish
  * visit" to the next frame (presenter + core + one frame), and scrolling a 500-entry due
- * list. Renders headlessly (ImageComposeScene) at phone size over a real store of
+ * list; and a decoded code to the marshal's outcome card over 2,000 scans. Renders headlessly (ImageComposeScene) at phone size over a real store of
  * [RESIDENTS] residents. Run by scripts/app-bench.sh.
  */
 object Bench {
     private const val RESIDENTS = 500
     private const val VISITS = 200
+    private const val SCANS = 2_000
+    private const val PASSES = "passes.txt"
     private val key = ByteArray(32) { 9 }
 
     /**
@@ -55,6 +60,7 @@ object Bench {
             coldStart(sv, scope, processStart)
             scroll(sv, scope)
             finishVisit(sv, scope)
+            scans(sv, scope, File(dir, PASSES).readLines())
             scope.cancel()
             sv.close()
         }
@@ -70,6 +76,12 @@ object Bench {
         DoorstepStore.open(dir, key).use { d ->
             val r = d.importCsv(csv.toString().toByteArray())
             check(r.errors.isEmpty()) { "seed rows refused: ${r.errors.take(3)}" }
+            // A pass for every resident, for the marshal's scans.
+            d.newSigningKey()
+            val now = System.currentTimeMillis()
+            val everyone = d.search(org.doorstep.core.model.SearchQuery(text = "居民", areaId = null, tag = null, limit = RESIDENTS.toUInt()))
+            val texts = everyone.map { d.issuePass(it.resident.id, now - 3_600_000, now + 7 * 86_400_000L).text }
+            File(dir, PASSES).writeText(texts.joinToString("\n"))
         }
     }
 
@@ -134,6 +146,57 @@ object Bench {
         }
         println("finish visit to its state (presenter + core), ${cores.size} visits: ${stats(cores)}")
         println("finish visit to the next frame (presenter + core + a software-rendered frame): ${stats(times)}")
+    }
+
+    /**
+     * [SCANS] decoded codes to the outcome card: presenter + core to the new state, and to
+     * the next frame; then the heap after 1,000 more, to see it does not grow. Each resident's
+     * pass is scanned at a few sites, so most are admissions and none is paused on.
+     */
+    private fun scans(sv: DoorstepServices, scope: CoroutineScope, passes: List<String>) {
+        val cores = ArrayList<Long>()
+        val frames = ArrayList<Long>()
+        fun heapMb(): Long {
+            repeat(3) { System.gc() }
+            val r = Runtime.getRuntime()
+            return (r.totalMemory() - r.freeMemory()) / 1_000_000
+        }
+        var heapAfterFirst = 0L
+        for (round in 0 until 2) {
+            val n = if (round == 0) SCANS else 1_000
+            var site = 0
+            var p = MarshalPresenter(sv.checkin, scope, site = "bench-$round-0", pauseSeconds = 0)
+            p.onEvent(MarshalEvents.Begin)
+            val s = scene {
+                MarshalView(p.state.value, {})
+            }
+            for (i in 0 until n) {
+                if (i > 0 && i % passes.size == 0) {
+                    site++
+                    p = MarshalPresenter(sv.checkin, scope, site = "bench-$round-$site", pauseSeconds = 0)
+                    p.onEvent(MarshalEvents.Begin)
+                    runBlocking { p.state.first { it.ready } }
+                }
+                val before = p.state.value.card?.n ?: 0
+                p.onEvent(MarshalEvents.Next)
+                val a = System.nanoTime()
+                p.onEvent(MarshalEvents.Scanned(passes[i % passes.size]))
+                runBlocking { p.state.first { (it.card?.n ?: 0) > before && !it.busy } }
+                cores += System.nanoTime() - a
+                s.render(i * 16_666_667L)
+                frames += System.nanoTime() - a
+            }
+            s.close()
+            if (round == 0) {
+                println("decoded code to its state (presenter + core), ${cores.size} scans: ${stats(cores)}")
+                println("decoded code to the card's frame (presenter + core + a software-rendered frame): ${stats(frames)}")
+                heapAfterFirst = heapMb()
+            } else {
+                println("heap after $SCANS scans: $heapAfterFirst MB; after 1,000 more: ${heapMb()} MB")
+            }
+            cores.clear()
+            frames.clear()
+        }
     }
 
     private fun stats(ns: List<Long>): String {

@@ -26,7 +26,8 @@ fun main(args: Array<String>) {
     val server = args.getOrNull(1) ?: "http://127.0.0.1:8080"
     val language = if (args.getOrNull(2) == "en") Language.EN else Language.ZH_CN
     val services = runBlocking { DoorstepServices.open(dir, FileKeyProvider(File(dir, "store.key"))) }
-    val graph = AppGraph(services, server, language)
+    // The desktop has no camera: a picture file (a pass's PNG, a photo) stands in for it.
+    val graph = AppGraph(services, server, language, pickImage = ::chooseImage)
     graph.autoSync(CoroutineScope(SupervisorJob() + Dispatchers.Default))
     application {
         Window(
@@ -37,4 +38,13 @@ fun main(args: Array<String>) {
             DoorstepApp(graph)
         }
     }
+}
+
+/** Asks for a picture file (PNG or JPEG) and reads it; null when none was chosen. */
+suspend fun chooseImage(): ByteArray? = kotlinx.coroutines.withContext(Dispatchers.IO) {
+    val dialog = java.awt.FileDialog(null as java.awt.Frame?, "Picture", java.awt.FileDialog.LOAD)
+    dialog.setFilenameFilter { _, name -> name.lowercase().let { it.endsWith(".png") || it.endsWith(".jpg") || it.endsWith(".jpeg") } }
+    dialog.isVisible = true
+    val name = dialog.file ?: return@withContext null
+    File(dialog.directory, name).readBytes()
 }

@@ -5,7 +5,12 @@ import androidx.compose.runtime.CompositionLocalProvider
 import org.doorstep.app.DoorstepTheme
 import org.doorstep.app.Language
 import org.doorstep.app.LocalStrings
+import org.doorstep.app.FieldSamples
 import org.doorstep.app.Samples
+import org.doorstep.app.marshal.MarshalView
+import org.doorstep.app.marshal.TubesView
+import org.doorstep.app.runner.PackageView
+import org.doorstep.app.runner.RunnerListView
 import org.doorstep.app.duelist.DueListView
 import org.doorstep.app.firstrun.FirstRunView
 import org.doorstep.app.home.HomeView
@@ -23,7 +28,7 @@ object Screens {
         HomeView(Samples.enrolment, Role.SOCIAL_WORKER, {}, {}, { SyncBarView(bar) {} }) { DueListView(Samples.dueList, {}) }
     }
 
-    val all: List<Pair<String, @Composable () -> Unit>> = listOf(
+    val all: List<Pair<String, @Composable () -> Unit>> = listOf<Pair<String, @Composable () -> Unit>>(
         "first-run" to { FirstRunView(Samples.firstRun) {} },
         "first-run-refused" to { FirstRunView(Samples.firstRunRefused) {} },
         "due-list" to home(Samples.syncBar),
@@ -37,7 +42,23 @@ object Screens {
         "visit" to { VisitView(Samples.visit, {}, {}) },
         "visit-finished" to { VisitView(Samples.visitFinished, {}, {}) },
         "need" to { NeedView(Samples.needState, {}, {}) },
-    )
+        "marshal-setup" to role(Role.MARSHAL) { MarshalView(FieldSamples.marshalSetUp, {}) },
+        "tubes" to { TubesView(FieldSamples.tubes, {}, {}) },
+        "tubes-recall" to { TubesView(FieldSamples.tubesRecall, {}, {}) },
+        "runner-list" to role(Role.RUNNER) { RunnerListView(FieldSamples.runnerList, {}) },
+        "package" to { PackageView(FieldSamples.handoff, {}, {}, pickPhoto = {}) },
+        "package-wrong-pin" to { PackageView(FieldSamples.handoffWrongPin, {}, {}) },
+        "package-signature" to { PackageView(FieldSamples.handoffSignature, {}, {}) },
+        "package-delivered" to { PackageView(FieldSamples.handoffDone, {}, {}) },
+    ) + FieldSamples.outcomes.map { (name, o) ->
+        val screen: @Composable () -> Unit = role(Role.MARSHAL) { MarshalView(FieldSamples.marshal(o), {}) }
+        "scan-$name" to screen
+    }
+
+    /** The home screen of a phone enrolled as [r], showing [content]. */
+    private fun role(r: Role, content: @Composable () -> Unit): @Composable () -> Unit = {
+        HomeView(Samples.enrolment.copy(user = if (r == Role.MARSHAL) "zhou" else "liu", role = r), r, {}, {}, { SyncBarView(Samples.syncBar) {} }) { content() }
+    }
 
     /** [content] in the theme and [language], as the app shows it. */
     @Composable

@@ -207,3 +207,117 @@ data class VisitForm(
 
 /** What finishing a visit produced: the needs the core raised from the answers. */
 data class FinishedVisit(val visitId: String, val needs: List<NeedInfo>, val followUpAtMs: Long?)
+
+/** The one answer a scan gives; each has its own card. */
+sealed interface ScanResult {
+    data class Admitted(val queueNo: String, val lane: String) : ScanResult
+    data class Priority(val queueNo: String, val lane: String) : ScanResult
+    data class Duplicate(val firstAtMs: Long, val queueNo: String) : ScanResult
+    data class Expired(val validUntilMs: Long) : ScanResult
+    data class NotYetValid(val validFromMs: Long) : ScanResult
+    data object Revoked : ScanResult
+    data object UnknownKey : ScanResult
+    data object Forged : ScanResult
+    data class Unreadable(val reason: String) : ScanResult
+    data class InOpenTube(val tubeCode: String) : ScanResult
+}
+
+/** A site's day so far: scans and admissions. */
+data class SiteDay(val day: String, val scans: Int, val admitted: Int)
+
+/** The lab's answer for a pooled tube. */
+enum class TubeOutcome { PENDING, NEGATIVE, POSITIVE }
+
+/** A pooled tube (混管) with how full it is. */
+data class TubeInfo(
+    val id: String,
+    val code: String,
+    val site: String,
+    val capacity: Int,
+    val members: Int,
+    val sealed: Boolean,
+    val result: TubeOutcome,
+    val openedAtMs: Long,
+)
+
+/** What a scan into a tube did; [added] when the resident went in. */
+data class TubeScanResult(val outcome: ScanResult, val added: Boolean, val tube: TubeInfo)
+
+/** One resident to recall after a positive tube, with where to find them when known. */
+data class RecallEntry(
+    val residentRef: String,
+    val name: String?,
+    val address: String?,
+    val unit: String?,
+    val sampledAtMs: Long,
+    val queueNo: String?,
+)
+
+/** Where a package is. */
+enum class PackageState { REQUESTED, PACKED, OUT_FOR_DELIVERY, DELIVERED, PARTLY_DELIVERED, FAILED, RETURNED }
+
+/** Why a delivery failed. */
+enum class FailWhy { NOBODY_HOME, REFUSED, WRONG_ADDRESS }
+
+/** One item and how many (a drug with its name and dose). */
+data class ItemCount(val item: String, val name: String?, val dose: String?, val quantity: Long)
+
+/** A package on a runner's list. */
+data class RunnerItem(
+    val packageId: String,
+    val requestId: String,
+    val householdId: String,
+    val unit: String?,
+    val address: String,
+    val urgency: Urgency,
+    val medicine: Boolean,
+    val status: PackageState,
+    val items: List<ItemCount>,
+)
+
+/** One building of the walking route and its packages, in the core's order. */
+data class RunnerStopInfo(val building: String, val packages: List<RunnerItem>)
+
+/** A runner's day: the route, what is to go back to the station, what they still hold. */
+data class RunnerDay(val stops: List<RunnerStopInfo>, val toReturn: List<RunnerItem>, val itemsLeft: List<ItemCount>)
+
+/** A package with its household's address and the request's notes. */
+data class PackageInfo(
+    val id: String,
+    val requestId: String,
+    val householdId: String,
+    val address: String,
+    val unit: String?,
+    val urgency: Urgency,
+    val medicine: Boolean,
+    val items: List<ItemCount>,
+    val status: PackageState,
+    val reason: FailWhy?,
+    val notes: String?,
+)
+
+/** How a handoff was proved. */
+enum class ProofWay { PASS, PIN, SIGNATURE, PHOTO, NO_PROOF }
+
+/** One move of a package; [proof] is the pass id, blob hash or stated reason. */
+data class PackageMove(
+    val seq: Int,
+    val status: PackageState,
+    val atMs: Long,
+    val proofKind: ProofWay?,
+    val proof: String?,
+    val reason: FailWhy?,
+    val note: String?,
+)
+
+/** A signature as drawn: strokes of points on a [width] x [height] pad. */
+data class Signature(val width: Int, val height: Int, val strokes: List<List<Pair<Float, Float>>>)
+
+/** The proof a runner gives for a delivery. */
+sealed interface HandoffProof {
+    data class Pin(val pin: String) : HandoffProof
+    data class Pass(val text: String) : HandoffProof
+    data class Drawn(val signature: Signature) : HandoffProof
+    data class Photo(val bytes: ByteArray) : HandoffProof
+    data class NoProof(val reason: String) : HandoffProof
+}

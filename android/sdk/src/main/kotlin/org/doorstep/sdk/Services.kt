@@ -20,6 +20,8 @@ class DoorstepServices internal constructor(
     val registry = RegistryService(this)
     val visits = VisitService(this)
     val needs = NeedService(this)
+    val checkin = CheckinService(this)
+    val deliveries = DeliveryService(this)
 
     /** Runs [f] on the core off the caller's thread and turns its error into a failure. */
     internal suspend fun <T> call(enrolling: Boolean = false, f: suspend (Doorstep) -> T): T =
