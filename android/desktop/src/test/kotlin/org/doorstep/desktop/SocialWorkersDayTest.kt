@@ -128,8 +128,14 @@ class SocialWorkersDayTest {
         // The station's dashboard shows the visit, the need and the referral.
         val (name, password) = System.getenv("DOORSTEP_TEST_ADMIN").split(":")
         val dash = Dashboard(server, name, password)
-        val overview = dash.page("/")
-        val visits = Regex("id=\"visits-today\">(\\d+)<").find(overview)?.groupValues?.get(1)?.toInt()
+        // The station pulls what phones pushed every two seconds: give it a few rounds.
+        val visitsToday = Regex("id=\"visits-today\">(\\d+)<")
+        var visits: Int? = null
+        val deadline = System.currentTimeMillis() + 30_000
+        while ((visits ?: 0) < 1 && System.currentTimeMillis() < deadline) {
+            if (visits != null) Thread.sleep(250)
+            visits = visitsToday.find(dash.page("/"))?.groupValues?.get(1)?.toInt() ?: 0
+        }
         assertTrue("visits today on the overview: $visits", (visits ?: 0) >= 1)
         val area = dash.page("/area")
         val board = area.substringAfter("id=\"needs\"").substringBefore("</table>")
