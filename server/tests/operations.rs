@@ -2,6 +2,7 @@
 //! what a restored server holds. Each test runs on SQLite and on a real PostgreSQL
 //! (`DOORSTEP_TEST_PG`, set by scripts/with-postgres.sh).
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -16,18 +17,6 @@ use doorstep_server::storage::{SqliteStorage, Storage};
 use doorstep_server::AppState;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn token(phone: &Doorstep) -> String {
-    phone
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM sync_state WHERE key = 'token'",
-                [],
-                |r| r.get::<_, String>(0),
-            )?)
-        })
-        .unwrap()
-}
 
 /// A phone's household op, then copies of it spoiled in one field each.
 async fn one_bad_op_gets_its_verdict_and_the_rest_are_stored(b: Backend) {
@@ -454,27 +443,6 @@ async fn sync_writes_wait_for_a_second_writer_instead_of_failing_busy() {
 fn now() -> i64 {
     use doorstep_core::Clock;
     doorstep_core::SystemClock.now_ms()
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(one_bad_op_gets_its_verdict_and_the_rest_are_stored,);

@@ -1,6 +1,7 @@
 //! Sync against a real server on loopback, each test run twice: on SQLite and on a real
 //! PostgreSQL (`DOORSTEP_TEST_PG`, set by scripts/with-postgres.sh).
 
+#[macro_use]
 mod common;
 
 use std::collections::HashSet;
@@ -68,18 +69,6 @@ async fn raw_push(env: &Env, token: &str, ops: Vec<Op>) -> reqwest::Response {
         .json(&PushRequest { ops })
         .send()
         .await
-        .unwrap()
-}
-
-fn token(phone: &Doorstep) -> String {
-    phone
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM sync_state WHERE key = 'token'",
-                [],
-                |r| r.get::<_, String>(0),
-            )?)
-        })
         .unwrap()
 }
 
@@ -801,27 +790,6 @@ impl Env {
         use doorstep_core::Clock;
         self.clock.now_ms()
     }
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(

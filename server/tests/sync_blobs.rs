@@ -3,6 +3,7 @@
 //! upload and download by SHA-256, hash check, size limit, resumed uploads and
 //! downloads, who may fetch what, and the blobs stage of a phone's sync.
 
+#[macro_use]
 mod common;
 
 use std::sync::{Arc, Mutex};
@@ -19,18 +20,6 @@ use doorstep_core::sync::{Role, SyncProgress, SyncStage};
 use doorstep_core::visits::Urgency;
 use doorstep_core::Doorstep;
 use reqwest::StatusCode;
-
-fn token(phone: &Doorstep) -> String {
-    phone
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM sync_state WHERE key = 'token'",
-                [],
-                |r| r.get::<_, String>(0),
-            )?)
-        })
-        .unwrap()
-}
 
 /// Bytes that do not repeat, so a part put in the wrong place changes the hash.
 fn bytes(n: usize) -> Vec<u8> {
@@ -492,27 +481,6 @@ async fn a_sync_resumes_a_partial_upload_and_a_partial_download(b: Backend) {
         .read(|c| Ok(c.query_row("SELECT count(*) FROM blob_download", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(left, 0, "the parts are dropped once the blob is kept");
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(

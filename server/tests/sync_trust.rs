@@ -3,6 +3,7 @@
 //! that place them, an enrolled device id taken by a new enrolment, clocks far ahead or
 //! beyond what a store keeps. Each attempt is refused and nothing of it is stored.
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,18 +45,6 @@ fn resident(phone: &Doorstep, hh: &Household, name: &str) -> Resident {
             phone: Some("13800000000".into()),
             tags: vec![],
             notes: None,
-        })
-        .unwrap()
-}
-
-fn token(phone: &Doorstep) -> String {
-    phone
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM sync_state WHERE key = 'token'",
-                [],
-                |r| r.get::<_, String>(0),
-            )?)
         })
         .unwrap()
 }
@@ -544,27 +533,6 @@ async fn the_clock_bound_is_configurable(b: Backend) {
         .map(|r| r.verdict == OpVerdict::Accepted)
         .collect();
     assert_eq!(got, vec![true, false]);
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
 }
 
 on_both!(

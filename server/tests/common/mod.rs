@@ -302,3 +302,39 @@ pub async fn open_like_cli(dir: &TempDir, database: &Option<String>) -> Arc<dyn 
 /// Role shorthand.
 pub const SW: Role = Role::SocialWorker;
 pub mod charts;
+
+/// The device token a phone was given at enrolment, as its store keeps it.
+pub fn token(phone: &Doorstep) -> String {
+    phone
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM sync_state WHERE key = 'token'",
+                [],
+                |r| r.get::<_, String>(0),
+            )?)
+        })
+        .unwrap()
+}
+
+/// Runs each named async test `fn name(b: Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
