@@ -3,7 +3,7 @@
 # run before every test run: zbarimg (zbar-tools) reads rendered passes back in
 # core/tests/checkin_zbar.rs; PostgreSQL's server (initdb, pg_ctl) runs the server crate's
 # PostgreSQL tests through scripts/with-postgres.sh; chromium and chromedriver drive the
-# dashboard in server/tests/station_browser.rs, with CJK fonts so its pages and
+# dashboard in server/tests/it/station_browser.rs, with CJK fonts so its pages and
 # screenshot show Chinese.
 set -euo pipefail
 missing=()

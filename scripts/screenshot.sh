@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-tools.sh
-DOORSTEP_SCREENSHOT="$PWD/docs/overview.png" cargo test -p doorstep-server --test station_browser
+DOORSTEP_SCREENSHOT="$PWD/docs/overview.png" cargo test -p doorstep-server --test it station_browser

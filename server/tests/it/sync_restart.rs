@@ -2,7 +2,7 @@
 //! through, and every op is stored exactly once. The server runs as a child process,
 //! the enrolment code comes from `doorstep enrol`, as an admin would do it.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

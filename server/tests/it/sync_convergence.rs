@@ -3,7 +3,7 @@
 //! afterwards every phone and the server hold the same state. Cases: 256, or
 //! `DOORSTEP_SYNC_CASES`.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -3,8 +3,7 @@
 //! that place them, an enrolled device id taken by a new enrolment, clocks far ahead or
 //! beyond what a store keeps. Each attempt is refused and nothing of it is stored.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

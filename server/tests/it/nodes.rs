@@ -3,7 +3,7 @@
 //! the station's keys, and a pass one prints verifies on a phone synced through the
 //! other. Needs `DOORSTEP_TEST_PG` (scripts/with-postgres.sh).
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

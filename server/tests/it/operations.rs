@@ -2,8 +2,7 @@
 //! what a restored server holds. Each test runs on SQLite and on a real PostgreSQL
 //! (`DOORSTEP_TEST_PG`, set by scripts/with-postgres.sh).
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,7 @@
 //! upload and download by SHA-256, hash check, size limit, resumed uploads and
 //! downloads, who may fetch what, and the blobs stage of a phone's sync.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

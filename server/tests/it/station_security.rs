@@ -16,7 +16,7 @@ use doorstep_server::{demo, storage, AppState};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-mod common;
+use crate::common;
 
 const ADMIN: (&str, &str) = ("admin", "correct horse");
 const SUB: (&str, &str) = ("grid", "grid-password");

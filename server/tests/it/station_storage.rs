@@ -2,7 +2,7 @@
 //! (`DOORSTEP_TEST_PG`, set by scripts/with-postgres.sh): enrolment codes as issued, used
 //! and cancelled, and the devices enrolled, synced or not.
 
-mod common;
+use crate::common;
 
 use common::*;
 use doorstep_core::sync::Role;

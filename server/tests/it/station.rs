@@ -14,7 +14,7 @@ use doorstep_server::sync::enrol::{self, CodeRequest};
 use doorstep_server::{demo, export, storage, AppState};
 use rusqlite::Connection;
 
-mod common;
+use crate::common;
 use common::Backend;
 
 const DAY_MS: i64 = 86_400_000;

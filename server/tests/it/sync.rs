@@ -1,8 +1,7 @@
 //! Sync against a real server on loopback, each test run twice: on SQLite and on a real
 //! PostgreSQL (`DOORSTEP_TEST_PG`, set by scripts/with-postgres.sh).
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
