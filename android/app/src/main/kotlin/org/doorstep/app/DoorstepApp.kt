@@ -202,7 +202,7 @@ private fun Screen(d: Destination, g: AppGraph) {
             NeedView(st, p::onEvent, onBack = { nav.pop() })
         }
         is Destination.Tubes -> {
-            val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope) }
+            val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope, registry = sv.registry) }
             val st by p.state.collectAsState()
             TubesView(st, p::onEvent, onBack = { nav.pop() })
         }
