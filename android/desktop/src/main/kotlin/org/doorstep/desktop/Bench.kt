@@ -31,8 +31,9 @@ import java.time.Instant
 /**
  * The app's own timings, printed: cold start to the due list's first frame, "finish
  * visit" to the next frame (presenter + core + one frame), and scrolling a 500-entry due
- * list; and a decoded code to the marshal's outcome card over 2,000 scans. Renders headlessly (ImageComposeScene) at phone size over a real store of
- * [RESIDENTS] residents. Run by scripts/app-bench.sh.
+ * list; and a decoded code to the marshal's outcome card over 2,000 scans, with the heap
+ * after GC before and after 1,000 scans more. Renders headlessly (ImageComposeScene) at
+ * phone size over a real store of [RESIDENTS] residents. Run by scripts/app-bench.sh.
  */
 object Bench {
     private const val RESIDENTS = 500
