@@ -82,6 +82,7 @@ class MainActivity : ComponentActivity() {
     override fun onDestroy() {
         scope.cancel()
         cues.release()
+        scanner.release()
         photos.release()
         super.onDestroy()
     }

@@ -143,6 +143,13 @@ class Camera2Scanner(
         }
     }
 
+    /** Closes the camera and stops the reader's thread; the scanner is not used after this. */
+    fun release() {
+        onCode = null
+        close()
+        decode.shutdown()
+    }
+
     @SuppressLint("MissingPermission") // checked in start()
     private fun open(id: String) {
         mutableState.value = CameraState.Opening

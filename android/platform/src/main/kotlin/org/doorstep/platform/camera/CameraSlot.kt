@@ -19,6 +19,7 @@ import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberUpdatedState
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -119,20 +120,26 @@ fun CameraSlot(scanner: Camera2Scanner, window: PreviewWindow, onCode: (String) 
     // The permission is asked the first time the scanner shows without it; after a refusal
     // the button below asks again.
     LaunchedEffect(Unit) { if (scanner.state.value == CameraState.NoPermission) askPermission() }
+    // Where the slot last was: the camera may start running after the last layout pass.
+    val at = remember { IntArray(4) }
     val showing = state == CameraState.Running || state == CameraState.Opening
-    LaunchedEffect(showing) { if (!showing) window.hide() }
+    LaunchedEffect(showing) { if (showing) window.place(at[0], at[1], at[2], at[3]) else window.hide() }
     val words = cameraWords(LocalStrings.current)
     Box(
         Modifier.fillMaxWidth().height(260.dp).background(Color.Black).testTag("camera")
             .onGloballyPositioned { c ->
-                if (showing) {
-                    val b = c.boundsInWindow()
-                    window.place(b.left.roundToInt(), b.top.roundToInt(), b.width.roundToInt(), b.height.roundToInt())
-                }
+                // The bounds clipped by the scrolling column: the picture never covers the bar above.
+                val b = c.boundsInWindow()
+                at[0] = b.left.roundToInt()
+                at[1] = b.top.roundToInt()
+                at[2] = b.width.roundToInt()
+                at[3] = b.height.roundToInt()
+                val s = scanner.state.value
+                if (s == CameraState.Running || s == CameraState.Opening) window.place(at[0], at[1], at[2], at[3])
             },
         contentAlignment = Alignment.Center,
     ) {
-        val why = when (val s = state) {
+        val why = when (state) {
             CameraState.NoPermission -> words.noPermission
             CameraState.NoCamera -> words.noCamera
             is CameraState.Failed -> words.failed
