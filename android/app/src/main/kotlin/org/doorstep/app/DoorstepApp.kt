@@ -52,6 +52,7 @@ import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.Enrolment
 import org.doorstep.sdk.Role
+import org.doorstep.sdk.ScanResult
 import org.doorstep.sdk.SyncRun
 
 /**
@@ -64,6 +65,12 @@ class AppGraph(
     language: Language = Language.ZH_CN,
     /** The platform's picture source (a file chooser on the desktop; null: none). */
     val pickImage: (suspend () -> ByteArray?)? = null,
+    /** The platform's live scanner, handing each code it reads on (Android's camera; null: none). */
+    val camera: (@Composable (onCode: (String) -> Unit) -> Unit)? = null,
+    /** The platform's camera for a handoff's photo (null: [pickImage] stands in). */
+    val takePhoto: (suspend () -> ByteArray?)? = null,
+    /** Each scan outcome as its card appears, for the platform to vibrate and sound its cue. */
+    val onOutcome: (ScanResult) -> Unit = {},
 ) {
     val navigator = Navigator()
     val language = MutableStateFlow(language)
@@ -161,9 +168,14 @@ private fun Screen(d: Destination, g: AppGraph) {
                             MarshalPresenter(sv.checkin, scope, onTubes = { site, lane -> nav.push(Destination.Tubes(site, lane)) })
                         }
                         val st by m.state.collectAsState()
-                        MarshalView(st, m::onEvent, pickImage = g.pickImage?.let { pick ->
-                            { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
-                        })
+                        LaunchedEffect(st.card?.n) { st.card?.let { g.onOutcome(it.outcome) } }
+                        MarshalView(
+                            st, m::onEvent,
+                            camera = { g.camera?.invoke { m.onEvent(MarshalEvents.Scanned(it)) } },
+                            pickImage = g.pickImage?.let { pick ->
+                                { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
+                            },
+                        )
                     }
                     Role.RUNNER -> {
                         val r = remember { RunnerListPresenter(d.enrolment.user, sv.deliveries, scope) { nav.push(Destination.Package(it)) } }
@@ -209,7 +221,7 @@ private fun Screen(d: Destination, g: AppGraph) {
         is Destination.Package -> {
             val p = remember { PackagePresenter(d.packageId, sv.deliveries, scope) }
             val st by p.state.collectAsState()
-            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = g.pickImage?.let { pick ->
+            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = (g.takePhoto ?: g.pickImage)?.let { pick ->
                 { scope.launch { pick()?.let { p.onEvent(HandoffEvents.Photo(it)) } } }
             })
         }
