@@ -56,6 +56,7 @@ import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.Enrolment
 import org.doorstep.sdk.Role
+import org.doorstep.sdk.ScanResult
 import org.doorstep.sdk.SyncRun
 
 /**
@@ -72,6 +73,12 @@ class AppGraph(
     val photos: PhotoShelf? = null,
     /** The platform's "sync on Wi-Fi only" setting (Android's SyncSchedule); null on the desktop. */
     val syncNetwork: SyncNetworkChoice? = null,
+    /** The platform's live scanner, handing each code it reads on (Android's camera; null: none). */
+    val camera: (@Composable (onCode: (String) -> Unit) -> Unit)? = null,
+    /** The platform's camera for a handoff's photo (null: [pickImage] stands in). */
+    val takePhoto: (suspend () -> ByteArray?)? = null,
+    /** Each scan outcome as its card appears, for the platform to vibrate and sound its cue. */
+    val onOutcome: (ScanResult) -> Unit = {},
 ) {
     val navigator = Navigator()
     val language = MutableStateFlow(language)
@@ -145,10 +152,13 @@ private fun Screen(d: Destination, g: AppGraph) {
         Destination.FirstRun -> {
             val p = remember { FirstRunPresenter(sv.enrolment, scope, g.defaultServer, g::enrolled) }
             val st by p.state.collectAsState()
-            // Android's camera sends what it reads as FirstRunEvents.Scanned; a picture goes the same way.
-            FirstRunView(st, p::onEvent, readQrPicture = g.pickImage?.let { pick ->
-                { scope.launch { pick()?.let { p.onEvent(FirstRunEvents.Picture(it)) } } }
-            })
+            FirstRunView(
+                st, p::onEvent,
+                readQrPicture = g.pickImage?.let { pick ->
+                    { scope.launch { pick()?.let { p.onEvent(FirstRunEvents.Picture(it)) } } }
+                },
+                camera = { g.camera?.invoke { p.onEvent(FirstRunEvents.Scanned(it)) } },
+            )
         }
         is Destination.Home -> {
             val bar = remember { SyncBarPresenter(sv.sync, scope, g.syncNetwork) { nav.reset(Destination.FirstRun) } }
@@ -172,9 +182,14 @@ private fun Screen(d: Destination, g: AppGraph) {
                             MarshalPresenter(sv.checkin, scope, onTubes = { site, lane -> nav.push(Destination.Tubes(site, lane)) })
                         }
                         val st by m.state.collectAsState()
-                        MarshalView(st, m::onEvent, pickImage = g.pickImage?.let { pick ->
-                            { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
-                        })
+                        LaunchedEffect(st.card?.n) { st.card?.let { g.onOutcome(it.outcome) } }
+                        MarshalView(
+                            st, m::onEvent,
+                            camera = { g.camera?.invoke { m.onEvent(MarshalEvents.Scanned(it)) } },
+                            pickImage = g.pickImage?.let { pick ->
+                                { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
+                            },
+                        )
                     }
                     Role.RUNNER -> {
                         val r = remember { RunnerListPresenter(d.enrolment.user, sv.deliveries, scope) { nav.push(Destination.Package(it)) } }
@@ -206,7 +221,7 @@ private fun Screen(d: Destination, g: AppGraph) {
                 )
             }
             val st by p.state.collectAsState()
-            val pick = g.pickImage.takeIf { g.photos != null }
+            val pick = (g.takePhoto ?: g.pickImage).takeIf { g.photos != null }
             VisitView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = pick?.let {
                 { question -> scope.launch { it()?.let { image -> p.onEvent(VisitEvents.Photo(question, image)) } } }
             })
@@ -224,7 +239,7 @@ private fun Screen(d: Destination, g: AppGraph) {
         is Destination.Package -> {
             val p = remember { PackagePresenter(d.packageId, sv.deliveries, scope) }
             val st by p.state.collectAsState()
-            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = g.pickImage?.let { pick ->
+            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = (g.takePhoto ?: g.pickImage)?.let { pick ->
                 { scope.launch { pick()?.let { p.onEvent(HandoffEvents.Photo(it)) } } }
             })
         }

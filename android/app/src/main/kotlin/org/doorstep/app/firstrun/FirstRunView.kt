@@ -23,8 +23,17 @@ import org.doorstep.app.PrimaryButton
 import org.doorstep.app.SecondaryButton
 import org.doorstep.app.TitleBar
 
+/**
+ * Enrolment: the address and the code, typed or read from the dashboard's QR by [camera]
+ * (the platform's viewfinder; nothing on the desktop) or from a picture ([readQrPicture]).
+ */
 @Composable
-fun FirstRunView(state: FirstRunState, onEvent: (FirstRunEvents) -> Unit, readQrPicture: (() -> Unit)? = null) {
+fun FirstRunView(
+    state: FirstRunState,
+    onEvent: (FirstRunEvents) -> Unit,
+    readQrPicture: (() -> Unit)? = null,
+    camera: @Composable () -> Unit = {},
+) {
     val s = LocalStrings.current
     Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState())) {
         TitleBar(s.firstRunTitle, onBack = null)
@@ -47,6 +56,7 @@ fun FirstRunView(state: FirstRunState, onEvent: (FirstRunEvents) -> Unit, readQr
                 keyboardOptions = KeyboardOptions(capitalization = KeyboardCapitalization.Characters),
                 modifier = Modifier.fillMaxWidth().testTag("code"),
             )
+            camera()
             if (readQrPicture != null) {
                 SecondaryButton(s.readQrPicture, modifier = Modifier.fillMaxWidth().testTag("qr-picture")) { readQrPicture() }
             }

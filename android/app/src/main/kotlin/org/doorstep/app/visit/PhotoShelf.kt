@@ -14,7 +14,7 @@ class PhotoShelf(private val dir: File) {
     suspend fun keep(image: ByteArray): String = withContext(Dispatchers.IO) {
         val hex = MessageDigest.getInstance("SHA-256").digest(image).joinToString("") { "%02x".format(it) }
         val reference = "$PREFIX$hex"
-        val file = fileOf(reference)!!
+        val file = checkNotNull(fileOf(reference)) { "a reference made here names a file" }
         if (!file.exists()) {
             dir.mkdirs()
             // Written aside and renamed, so a killed app never leaves half a picture under the name.
