@@ -25,6 +25,7 @@ import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import org.doorstep.app.duelist.DueListPresenter
 import org.doorstep.app.duelist.DueListView
+import org.doorstep.app.firstrun.FirstRunEvents
 import org.doorstep.app.firstrun.FirstRunPresenter
 import org.doorstep.app.firstrun.FirstRunView
 import org.doorstep.app.home.HomeView
@@ -45,7 +46,10 @@ import org.doorstep.app.runner.RunnerListView
 import org.doorstep.app.need.NeedPresenter
 import org.doorstep.app.need.NeedView
 import org.doorstep.app.syncbar.SyncBarPresenter
+import org.doorstep.app.syncbar.SyncNetworkChoice
 import org.doorstep.app.syncbar.SyncBarView
+import org.doorstep.app.visit.PhotoShelf
+import org.doorstep.app.visit.VisitEvents
 import org.doorstep.app.visit.VisitPresenter
 import org.doorstep.app.visit.VisitView
 import org.doorstep.sdk.DoorstepFailure
@@ -65,6 +69,10 @@ class AppGraph(
     language: Language = Language.ZH_CN,
     /** The platform's picture source (a file chooser on the desktop; null: none). */
     val pickImage: (suspend () -> ByteArray?)? = null,
+    /** Where a visit's photos are kept (a folder beside the store); null: photos cannot be added. */
+    val photos: PhotoShelf? = null,
+    /** The platform's "sync on Wi-Fi only" setting (Android's SyncSchedule); null on the desktop. */
+    val syncNetwork: SyncNetworkChoice? = null,
     /** The platform's live scanner, handing each code it reads on (Android's camera; null: none). */
     val camera: (@Composable (onCode: (String) -> Unit) -> Unit)? = null,
     /** The platform's camera for a handoff's photo (null: [pickImage] stands in). */
@@ -144,10 +152,16 @@ private fun Screen(d: Destination, g: AppGraph) {
         Destination.FirstRun -> {
             val p = remember { FirstRunPresenter(sv.enrolment, scope, g.defaultServer, g::enrolled) }
             val st by p.state.collectAsState()
-            FirstRunView(st, p::onEvent)
+            FirstRunView(
+                st, p::onEvent,
+                readQrPicture = g.pickImage?.let { pick ->
+                    { scope.launch { pick()?.let { p.onEvent(FirstRunEvents.Picture(it)) } } }
+                },
+                camera = { g.camera?.invoke { p.onEvent(FirstRunEvents.Scanned(it)) } },
+            )
         }
         is Destination.Home -> {
-            val bar = remember { SyncBarPresenter(sv.sync, scope) { nav.reset(Destination.FirstRun) } }
+            val bar = remember { SyncBarPresenter(sv.sync, scope, g.syncNetwork) { nav.reset(Destination.FirstRun) } }
             val barState by bar.state.collectAsState()
             var tab by remember { mutableStateOf(rolesOf(d.enrolment).first()) }
             HomeView(
@@ -203,10 +217,14 @@ private fun Screen(d: Destination, g: AppGraph) {
                     d.visitId, sv.visits, scope,
                     onClose = { nav.pop() },
                     onNeed = { nav.replace(Destination.Need(it)) },
+                    photos = g.photos,
                 )
             }
             val st by p.state.collectAsState()
-            VisitView(st, p::onEvent, onBack = { nav.pop() })
+            val pick = (g.takePhoto ?: g.pickImage).takeIf { g.photos != null }
+            VisitView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = pick?.let {
+                { question -> scope.launch { it()?.let { image -> p.onEvent(VisitEvents.Photo(question, image)) } } }
+            })
         }
         is Destination.Need -> {
             val p = remember { NeedPresenter(d.needId, sv.needs, scope) }

@@ -44,6 +44,10 @@ interface Strings : FieldStrings {
     val codeLabel: String
     val enrol: String
     val enrolling: String
+    val readQrPicture: String
+    val notAnEnrolmentQr: String
+    val photoTaken: String
+    val syncOnWifiOnly: String
 
     // Home and sync bar
     fun homeTitle(user: String): String
@@ -154,6 +158,10 @@ object ZhCn : Strings, FieldStrings by ZhCnField {
     override val codeLabel = "绑定码"
     override val enrol = "绑定"
     override val enrolling = "正在绑定…"
+    override val readQrPicture = "从图片读取二维码"
+    override val notAnEnrolmentQr = "这个二维码不是绑定码：请扫描站点管理后台“设备”页上的二维码。"
+    override val photoTaken = "已拍照"
+    override val syncOnWifiOnly = "仅在 Wi-Fi 下同步"
     override fun homeTitle(user: String) = "$user 的工作台"
     override fun role(r: Role) = when (r) {
         Role.SOCIAL_WORKER -> "社工走访"
@@ -356,6 +364,10 @@ object En : Strings, FieldStrings by EnField {
     override val codeLabel = "One-time code"
     override val enrol = "Enrol"
     override val enrolling = "Enrolling…"
+    override val readQrPicture = "Read a QR picture"
+    override val notAnEnrolmentQr = "This QR code is not an enrolment code: scan the one on the dashboard's devices page."
+    override val photoTaken = "Photo taken"
+    override val syncOnWifiOnly = "Sync on Wi-Fi only"
     override fun homeTitle(user: String) = "$user's day"
     override fun role(r: Role) = when (r) {
         Role.SOCIAL_WORKER -> "Visits"

@@ -29,8 +29,8 @@ object Screens {
     }
 
     val all: List<Pair<String, @Composable () -> Unit>> = listOf<Pair<String, @Composable () -> Unit>>(
-        "first-run" to { FirstRunView(Samples.firstRun) {} },
-        "first-run-refused" to { FirstRunView(Samples.firstRunRefused) {} },
+        "first-run" to { FirstRunView(Samples.firstRun, {}) },
+        "first-run-refused" to { FirstRunView(Samples.firstRunRefused, {}) },
         "due-list" to home(Samples.syncBar),
         "due-list-syncing" to home(Samples.syncRunning),
         "due-list-offline" to home(Samples.syncOffline),

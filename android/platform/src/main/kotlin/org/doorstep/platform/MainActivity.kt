@@ -3,6 +3,7 @@ package org.doorstep.platform
 import android.Manifest
 import android.content.pm.PackageManager
 import android.os.Bundle
+import java.io.File
 import androidx.activity.ComponentActivity
 import androidx.activity.OnBackPressedCallback
 import androidx.activity.compose.setContent
@@ -12,6 +13,8 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import org.doorstep.app.AppGraph
 import org.doorstep.app.DoorstepApp
+import org.doorstep.app.syncbar.SyncNetworkChoice
+import org.doorstep.app.visit.PhotoShelf
 import org.doorstep.platform.camera.Camera2Scanner
 import org.doorstep.platform.camera.CameraSlot
 import org.doorstep.platform.camera.PhotoTaker
@@ -43,6 +46,11 @@ class MainActivity : ComponentActivity() {
             val graph = AppGraph(
                 DoorstepProcess.services(applicationContext),
                 defaultServer = "",
+                photos = PhotoShelf(File(filesDir, "photos")),
+                syncNetwork = object : SyncNetworkChoice {
+                    override fun unmeteredOnly() = SyncSchedule.unmeteredOnly(this@MainActivity)
+                    override fun setUnmeteredOnly(on: Boolean) = SyncSchedule.setUnmeteredOnly(this@MainActivity, on)
+                },
                 camera = { onCode -> CameraSlot(scanner, preview, onCode, askPermission = ::askCamera) },
                 takePhoto = photos::take,
                 onOutcome = cues::play,
