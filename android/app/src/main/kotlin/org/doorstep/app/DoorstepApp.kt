@@ -36,6 +36,7 @@ import org.doorstep.app.household.HouseholdView
 import org.doorstep.app.marshal.MarshalEvents
 import org.doorstep.app.marshal.MarshalPresenter
 import org.doorstep.app.marshal.MarshalView
+import org.doorstep.app.marshal.TubesEvents
 import org.doorstep.app.marshal.TubesPresenter
 import org.doorstep.app.marshal.TubesView
 import org.doorstep.app.runner.HandoffEvents
@@ -234,7 +235,7 @@ private fun Screen(d: Destination, g: AppGraph) {
         is Destination.Tubes -> {
             val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope, registry = sv.registry) }
             val st by p.state.collectAsState()
-            TubesView(st, p::onEvent, onBack = { nav.pop() })
+            TubesView(st, p::onEvent, onBack = { nav.pop() }, camera = { g.camera?.invoke { p.onEvent(TubesEvents.CameraRead(it)) } })
         }
         is Destination.Package -> {
             val p = remember { PackagePresenter(d.packageId, sv.deliveries, scope) }

@@ -192,6 +192,24 @@ class FieldPresenterTest {
         assertTrue(recall.recall.all { it.unit == "201" && it.name!!.startsWith("居民") })
     }
 
+    @Test
+    fun theCameraOpensATubeByItsLabelAndReadsEachPassInViewOnce() {
+        val t = TubesPresenter(SITE, "1", f.services.checkin, f.scope)
+        t.await { !it.busy }
+        // No tube open: the label in view opens one; the label still in view is not a pass.
+        t.onEvent(TubesEvents.CameraRead("T-0100"))
+        t.await { it.current?.code == "T-0100" && !it.busy }
+        t.onEvent(TubesEvents.CameraRead("T-0100"))
+        // Each pass is one scan however many frames it stays in view.
+        repeat(3) { t.onEvent(TubesEvents.CameraRead(passes["p3"]!!)) }
+        t.await { it.current?.members == 1 && !it.busy }
+        repeat(2) { t.onEvent(TubesEvents.CameraRead(passes["p4"]!!)) }
+        val st = t.await { it.current?.members == 2 && !it.busy }
+        assertTrue(st.lastScan!!.added)
+        assertEquals(null, st.failure)
+        assertEquals(2, kotlinx.coroutines.runBlocking { f.services.checkin.tubes(SITE) }.single { it.code == "T-0100" }.members)
+    }
+
     /** A package out for delivery to runner-1 in the household; its PIN and its id. */
     private fun outForDelivery(fromNeed: Boolean = false): Triple<String, String, String?> {
         var out: Triple<String, String, String?>? = null

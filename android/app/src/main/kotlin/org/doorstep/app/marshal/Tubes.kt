@@ -53,6 +53,11 @@ sealed interface TubesEvents {
     data object Open : TubesEvents
     /** A code the camera read: with no tube being filled the tube's code, else a pass. */
     data class Scanned(val text: String) : TubesEvents
+    /**
+     * A code the live camera read: scanned as [Scanned], unless it is the code the camera
+     * read last (a pass still in view, or the tube's own label), so a code is one scan.
+     */
+    data class CameraRead(val text: String) : TubesEvents
     data object Seal : TubesEvents
     data class Resume(val tubeId: String) : TubesEvents
     data class ShowRecall(val tubeId: String) : TubesEvents
@@ -83,6 +88,9 @@ class TubesPresenter(
     scope,
 ) {
     private var searching: Job? = null
+
+    /** The camera's last read that was scanned: the same code again is still in view. */
+    private var lastCameraRead: String? = null
 
     init {
         run(::failed) { load() }
@@ -124,6 +132,13 @@ class TubesPresenter(
                         val r = if (home != null) checkin.tubeScanAtHome(cur.id, event.text, home.householdId) else checkin.tubeScan(cur.id, event.text, s.lane)
                         set { it.copy(lastScan = r, current = r.tube) }
                     }
+                }
+            }
+            is TubesEvents.CameraRead -> {
+                val text = event.text.trim()
+                if (text != lastCameraRead && !s.busy) {
+                    lastCameraRead = text
+                    onEvent(TubesEvents.Scanned(text))
                 }
             }
             TubesEvents.Seal -> s.current?.let { cur ->
