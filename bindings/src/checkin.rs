@@ -3,6 +3,9 @@
 
 use doorstep_core::checkin::*;
 
+use std::sync::Arc;
+
+use crate::cancel::{flag, CancelHandle};
 use crate::{call, Doorstep, Result};
 
 #[uniffi::export]
@@ -89,17 +92,21 @@ impl Doorstep {
     }
 
     /// Issues passes to the residents a filter selects and returns an A4 PDF to print.
-    /// A long write (a second or more for a few thousand residents), then drawing outside
-    /// the store.
+    /// Long: about 2 ms a pass to sign and draw (reads meanwhile), then one short write.
+    /// A `cancel` cancelled before that write makes it fail with `Cancelled`, no pass
+    /// issued.
+    #[uniffi::method(default(cancel = None))]
     pub fn pass_sheet(
         &self,
         filter: SheetFilter,
         valid_from_ms: i64,
         valid_until_ms: i64,
+        cancel: Option<Arc<CancelHandle>>,
     ) -> Result<PassSheet> {
+        let cancel = flag(cancel.as_ref());
         call(|| {
             self.core()
-                .pass_sheet(&filter, valid_from_ms, valid_until_ms)
+                .pass_sheet_with(&filter, valid_from_ms, valid_until_ms, &cancel)
         })
     }
 

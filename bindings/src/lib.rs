@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use doorstep_core as core;
 
+mod cancel;
 mod checkin;
 mod deliveries;
 mod logs;
@@ -23,6 +24,7 @@ mod registry;
 mod sync;
 mod visits;
 
+pub use cancel::CancelHandle;
 pub use deliveries::CatalogueItem;
 pub use logs::{LogLevel, LogSink};
 pub use sync::SyncProgress;
@@ -75,6 +77,10 @@ pub enum DoorstepError {
     /// The server refused this device's token or enrolment code.
     #[error("{message}")]
     Unauthorized { message: String },
+    /// The call was cancelled through its `CancelHandle`; the store is as before it (a
+    /// sync keeps what it had committed).
+    #[error("{message}")]
+    Cancelled { message: String },
     /// A bug: a call panicked. The store is left as before the call.
     #[error("{message}")]
     Internal { message: String },
@@ -96,6 +102,7 @@ impl From<core::Error> for DoorstepError {
             core::Error::Template { .. } => DoorstepError::Invalid { message },
             core::Error::Shortfall { .. } => DoorstepError::Shortfall { message },
             core::Error::ProofRefused(_) => DoorstepError::ProofRefused { message },
+            core::Error::Cancelled => DoorstepError::Cancelled { message },
             core::Error::Storage(_) => DoorstepError::Storage { message },
             core::Error::Network(_) => DoorstepError::Network { message },
             core::Error::Unauthorized(_) => DoorstepError::Unauthorized { message },

@@ -2,6 +2,9 @@
 
 use doorstep_core::registry::*;
 
+use std::sync::Arc;
+
+use crate::cancel::{flag, CancelHandle};
 use crate::{call, Doorstep, Result};
 
 #[uniffi::export]
@@ -69,9 +72,16 @@ impl Doorstep {
 
     /// Imports households and residents from a CSV file's bytes (UTF-8 or GBK), all or
     /// nothing. A long write: about 2 s for 100,000 residents, during which other writes
-    /// wait (reads do not).
-    pub fn import_csv(&self, data: Vec<u8>) -> Result<ImportReport> {
-        call(|| self.core().import_csv(&data))
+    /// wait (reads do not). A `cancel` cancelled before it ends makes it fail with
+    /// `Cancelled`, nothing stored.
+    #[uniffi::method(default(cancel = None))]
+    pub fn import_csv(
+        &self,
+        data: Vec<u8>,
+        cancel: Option<Arc<CancelHandle>>,
+    ) -> Result<ImportReport> {
+        let cancel = flag(cancel.as_ref());
+        call(|| self.core().import_csv_with(&data, &cancel))
     }
 
     /// Searches residents by name, pinyin, initials, phone or address. A read; the

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use doorstep_core as core;
 use doorstep_core::sync::{Conflict, Enrolment, RejectedOp, SyncReport, SyncStage};
 
+use crate::cancel::{flag, CancelHandle};
 use crate::{call, internal, Doorstep, DoorstepError, Result};
 
 /// The app's progress listener.
@@ -80,12 +81,21 @@ impl Doorstep {
 
     /// Pulls what this phone may see and pushes what it wrote; safe to call again after
     /// any failure. Async: the whole sync (network and SQLite) runs on a thread of its
-    /// own, seconds to minutes; `progress` is called on that thread.
-    pub async fn sync(&self, progress: Option<Arc<dyn SyncProgress>>) -> Result<SyncReport> {
+    /// own, seconds to minutes; `progress` is called on that thread. A `cancel` cancelled
+    /// meanwhile makes it fail with `Cancelled` at its next request; what it had
+    /// committed stays.
+    #[uniffi::method(default(progress = None, cancel = None))]
+    pub async fn sync(
+        &self,
+        progress: Option<Arc<dyn SyncProgress>>,
+        cancel: Option<Arc<CancelHandle>>,
+    ) -> Result<SyncReport> {
         let core = self.inner.clone();
+        let cancel = flag(cancel.as_ref());
         on_own_thread("sync", move || async move {
             let p = progress.map(|p| Arc::new(Forward(p)) as Arc<dyn core::sync::SyncProgress>);
-            core.sync(p).await
+            core.sync_cancellable(core::sync::SyncOptions::default(), p, &cancel)
+                .await
         })
         .await
     }

@@ -103,11 +103,11 @@ fn registry_calls_with_bad_arguments() {
         Err(DoorstepError::Invalid { .. })
     ));
     assert!(matches!(
-        d.import_csv(vec![0xff; 64]),
+        d.import_csv(vec![0xff; 64], None),
         Err(DoorstepError::Invalid { .. })
     ));
     assert!(matches!(
-        d.import_csv(vec![]),
+        d.import_csv(vec![], None),
         Err(DoorstepError::Invalid { .. })
     ));
     assert!(matches!(
@@ -129,4 +129,39 @@ fn registry_calls_with_bad_arguments() {
         .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].resident, r);
+}
+
+#[test]
+fn a_cancelled_handle_makes_long_calls_fail_with_cancelled_and_store_nothing() {
+    let (_dir, d) = open();
+    let sheet = doorstep_core::sample::residents_csv(40, 3).into_bytes();
+    let cancel = doorstep_ffi::CancelHandle::new();
+    assert!(!cancel.is_cancelled());
+    cancel.cancel();
+    assert!(cancel.is_cancelled());
+    assert!(matches!(
+        d.import_csv(sheet.clone(), Some(cancel.clone())),
+        Err(DoorstepError::Cancelled { .. })
+    ));
+    assert_eq!(d.pending_op_count().unwrap(), 0, "nothing of the file is stored");
+    // The same file with a handle nobody cancels, and with none.
+    let fresh = doorstep_ffi::CancelHandle::new();
+    assert_eq!(d.import_csv(sheet, Some(fresh)).unwrap().rows, 40);
+    let stored = d.pending_op_count().unwrap();
+    assert!(stored > 0);
+
+    d.new_signing_key().unwrap();
+    let area = d.areas().unwrap().pop().unwrap();
+    let filter = doorstep_core::checkin::SheetFilter {
+        area_id: Some(area.id),
+        ..Default::default()
+    };
+    let now = 1_800_000_000_000;
+    let before = d.pending_op_count().unwrap();
+    assert!(matches!(
+        d.pass_sheet(filter.clone(), now, now + 86_400_000, Some(cancel)),
+        Err(DoorstepError::Cancelled { .. })
+    ));
+    assert_eq!(d.pending_op_count().unwrap(), before, "no pass is issued");
+    assert!(d.pass_sheet(filter, now, now + 86_400_000, None).is_ok());
 }

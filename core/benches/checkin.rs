@@ -118,7 +118,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let t = Instant::now();
-    let pdf = render::sheet_pdf(&entries).unwrap();
+    let pdf = render::sheet_pdf(&entries, &doorstep_core::Cancel::new()).unwrap();
     println!(
         "PDF sheet, {SHEET} passes ({} pages, {} KiB): {:.0?}",
         SHEET.div_ceil(render::PER_PAGE),

@@ -52,6 +52,10 @@ pub enum Error {
     /// or an enrolment code that does not work); the message says which.
     #[error("{0}")]
     Unauthorized(String),
+    /// The caller cancelled the call; the store is as it was before it (a sync keeps
+    /// what it had committed).
+    #[error("cancelled")]
+    Cancelled,
     /// SQLite failed in a way no case above explains.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -78,6 +82,7 @@ impl Error {
             Error::ProofRefused(_) => "proof_refused",
             Error::Network(_) => "network",
             Error::Unauthorized(_) => "unauthorized",
+            Error::Cancelled => "cancelled",
             Error::Storage(_) => "storage",
         }
     }

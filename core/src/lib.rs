@@ -2,6 +2,7 @@
 //! the encrypted store; each domain (registry, and those to come) is a module with its
 //! own types and SQL, meeting the others only in the store and the change log.
 
+pub mod cancel;
 pub mod checkin;
 pub mod clock;
 pub mod deliveries;
@@ -23,6 +24,7 @@ use std::time::Instant;
 
 use rusqlite::Connection;
 
+pub use cancel::Cancel;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 use log::{Applied, Hlc, Op, Schema, Writer};
@@ -437,6 +439,12 @@ impl Doorstep {
 
     /// Imports households and residents from a CSV file's bytes.
     pub fn import_csv(&self, bytes: &[u8]) -> Result<ImportReport> {
+        self.import_csv_with(bytes, &Cancel::new())
+    }
+
+    /// `import_csv` that stops with `Error::Cancelled` when `cancel` is cancelled before it
+    /// ends; nothing of the file is stored then.
+    pub fn import_csv_with(&self, bytes: &[u8], cancel: &Cancel) -> Result<ImportReport> {
         // A large sheet touches tens of MB of pages in one transaction; a cache that holds
         // them keeps pages from spilling to the WAL and being encrypted twice.
         // The cache goes back to its size before, which a station sets larger than a
@@ -446,7 +454,7 @@ impl Doorstep {
         let mut guard = self.lock();
         let before = store::cache_mib(&guard.conn)?;
         store::set_cache_mib(&guard.conn, IMPORT_CACHE_MIB.max(before))?;
-        let report = self.write_in(&mut guard, |w| import::import_csv(w, bytes));
+        let report = self.write_in(&mut guard, |w| import::import_csv(w, bytes, cancel));
         store::set_cache_mib(&guard.conn, before)?;
         drop(guard);
         let (report, touched) = report.inspect_err(|e| {

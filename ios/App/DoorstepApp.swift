@@ -12,6 +12,8 @@ struct DoorstepApp: App {
     @Environment(\.scenePhase) private var phase
 
     init() {
+        // Core's log lines in the unified log; set once, before the store opens.
+        try? CoreLog.install()
         BackgroundSync.register { try await Store.shared.services() }
     }
 

@@ -250,7 +250,7 @@ fn main() {
     .unwrap();
     let read = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let bytes = export::xlsx(&table, "needs", &|_| {}).unwrap();
+    let bytes = export::xlsx(&table, "needs", &|_| {}, &doorstep_core::Cancel::new()).unwrap();
     println!(
         "XLSX export of {} rows: read {:.2} s, written {:.2} s, {} bytes",
         table.rows.len(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::stats::LedgerKind;
 use doorstep_core::registry::Area;
-use doorstep_core::{Clock, SystemClock};
+use doorstep_core::{Cancel, Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::export::{self, Format};
@@ -167,8 +167,13 @@ pub fn export(at: &Place, a: &ExportArgs) -> Result<(), String> {
     );
     bar.set_message("writing");
     let bytes = match format {
-        Format::Csv => export::csv(&table),
-        Format::Xlsx => export::xlsx(&table, kind.code(), &|n| bar.set_position(n)),
+        Format::Csv => export::csv(&table, &Cancel::new()),
+        Format::Xlsx => export::xlsx(
+            &table,
+            kind.code(),
+            &|n| bar.set_position(n),
+            &Cancel::new(),
+        ),
     }
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();

@@ -6,6 +6,7 @@ use crate::stats::{LedgerKind, LedgerTable};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use doorstep_core::Cancel;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -114,20 +115,30 @@ fn cell(t: &LedgerTable, col: usize, v: &str) -> String {
     }
 }
 
-/// The table as CSV: a UTF-8 BOM, Chinese column heads, one line per row.
-pub fn csv(t: &LedgerTable) -> StationResult<Vec<u8>> {
+/// The table as CSV: a UTF-8 BOM, Chinese column heads, one line per row. Stops with
+/// `Cancelled` once `cancel` is cancelled.
+pub fn csv(t: &LedgerTable, cancel: &Cancel) -> StationResult<Vec<u8>> {
     let mut out = Vec::with_capacity(3 + t.rows.len() * 120);
     out.extend_from_slice("\u{feff}".as_bytes());
     let mut w = csv_writer::Writer::new(out);
     w.row(heads(t).iter().map(|s| s.to_string()));
-    for row in &t.rows {
+    for (r, row) in t.rows.iter().enumerate() {
+        if r.is_multiple_of(1000) {
+            cancel.check()?;
+        }
         w.row(row.iter().enumerate().map(|(i, v)| cell(t, i, v)));
     }
     Ok(w.into_inner())
 }
 
-/// The table as an XLSX workbook; `progress` hears how many rows are written.
-pub fn xlsx(t: &LedgerTable, sheet: &str, progress: &dyn Fn(u64)) -> StationResult<Vec<u8>> {
+/// The table as an XLSX workbook; `progress` hears how many rows are written. Stops with
+/// `Cancelled` once `cancel` is cancelled (the browser that asked went away).
+pub fn xlsx(
+    t: &LedgerTable,
+    sheet: &str,
+    progress: &dyn Fn(u64),
+    cancel: &Cancel,
+) -> StationResult<Vec<u8>> {
     use rust_xlsxwriter::{Format as Fmt, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| StationError::Io(format!("xlsx: {e}"));
     let mut wb = Workbook::new();
@@ -150,6 +161,7 @@ pub fn xlsx(t: &LedgerTable, sheet: &str, progress: &dyn Fn(u64)) -> StationResu
         }
         if r % 1000 == 999 {
             progress(r as u64 + 1);
+            cancel.check()?;
         }
     }
     progress(t.rows.len() as u64);
@@ -193,6 +205,15 @@ pub struct ExportQuery {
     pub to: String,
     pub format: Option<String>,
     pub pseudo: Option<String>,
+}
+
+/// Cancels an export when the request that asked for it is dropped.
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// `GET /export`: the file, for a signed-in admin and within their areas.
@@ -241,6 +262,9 @@ pub async fn download(
         .as_deref()
         .is_some_and(|p| p == "1" || p == "on" || p == "true");
     let (from, to) = (q.from.clone(), q.to.clone());
+    // Dropped with this request when the browser goes away: the export stops then.
+    let cancel = Cancel::new();
+    let _stop = CancelOnDrop(cancel.clone());
     let built = blocking(&dash, move |d| {
         let t = table(
             &d.station,
@@ -251,8 +275,8 @@ pub async fn download(
             pseudo,
         )?;
         match format {
-            Format::Csv => csv(&t),
-            Format::Xlsx => xlsx(&t, kind.code(), &|_| {}),
+            Format::Csv => csv(&t, &cancel),
+            Format::Xlsx => xlsx(&t, kind.code(), &|_| {}, &cancel),
         }
     })
     .await;

@@ -51,6 +51,17 @@ def test_two_phones_sync_through_the_server(tmp_path):
     assert any(s[0] == ds.SyncStage.PUSH for s in progress.seen)
     assert progress.seen[-1][0] == ds.SyncStage.DONE
 
+    # Cancelled at its first progress report: it stops with Cancelled at its next
+    # request, and the next sync finishes the job.
+    handle = ds.CancelHandle()
+
+    class CancelFirst(ds.SyncProgress):
+        def progress(self, stage, done, total):
+            handle.cancel()
+
+    with pytest.raises(ds.DoorstepError.Cancelled):
+        asyncio.run(b.sync(CancelFirst(), handle))
+    assert handle.is_cancelled()
     asyncio.run(b.sync(None))
     names = [r.name for r in b.residents_of(h.id)]
     assert names == ["张伟"]

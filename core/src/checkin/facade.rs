@@ -126,10 +126,26 @@ impl Doorstep {
         valid_from_ms: i64,
         valid_until_ms: i64,
     ) -> Result<PassSheet> {
-        let (passes, entries) =
-            self.write(|w| issue_for_sheet(w, filter, valid_from_ms, valid_until_ms))?;
-        // Drawing happens outside the transaction: the store is free meanwhile.
-        let pdf = render::sheet_pdf(&entries)?;
+        self.pass_sheet_with(filter, valid_from_ms, valid_until_ms, &Cancel::new())
+    }
+
+    /// `pass_sheet` that stops with `Error::Cancelled` when `cancel` is cancelled before
+    /// its passes are stored; then no pass is issued.
+    pub fn pass_sheet_with(
+        &self,
+        filter: &SheetFilter,
+        valid_from_ms: i64,
+        valid_until_ms: i64,
+        cancel: &Cancel,
+    ) -> Result<PassSheet> {
+        // Signed and drawn before anything is stored, the store free meanwhile: a cancel
+        // while drawing (about 2 ms a pass) leaves no pass issued.
+        let now = self.clock.now_ms();
+        let (made, entries) =
+            self.read(|c| plan_sheet(c, filter, valid_from_ms, valid_until_ms, now, cancel))?;
+        let pdf = render::sheet_pdf(&entries, cancel)?;
+        cancel.check()?;
+        let passes = self.write(|w| store_sheet(w, &made))?;
         Ok(PassSheet { pdf, passes })
     }
 

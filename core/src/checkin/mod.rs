@@ -25,6 +25,7 @@ use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
 use serde_json::Value;
 
+use crate::cancel::Cancel;
 use crate::clock::{new_id, stable_id};
 use crate::error::{Error, Result};
 use crate::fields;
@@ -360,21 +361,49 @@ fn issue_with(
     valid_from_ms: i64,
     valid_until_ms: i64,
 ) -> Result<IssuedPass> {
-    let (from, until) = check_window(valid_from_ms, valid_until_ms)?;
     let now = w.now_ms();
-    let resident_ref = match store::ref_of(w.conn(), &resident.id)? {
-        Some(r) => ResidentRef::from_hex(&r)
-            .ok_or_else(|| Error::invalid(format!("stored resident reference {r:?} is bad")))?,
+    let made = make_pass(w.conn(), key, resident, valid_from_ms, valid_until_ms, now)?;
+    store_pass(w, &made)?;
+    Ok(made.issued)
+}
+
+/// A pass signed and not yet stored: what `store_pass` writes.
+#[derive(Debug, Clone)]
+pub struct MadePass {
+    issued: IssuedPass,
+    flags: u8,
+    /// The resident had no reference yet; this pass brings a new one.
+    new_ref: bool,
+}
+
+impl MadePass {
+    /// The pass as it will be issued.
+    pub fn pass(&self) -> &IssuedPass {
+        &self.issued
+    }
+}
+
+/// Signs a pass for `resident` reading only: the resident's reference (or a new one) and
+/// a random pass id. Nothing is stored until `store_pass`.
+fn make_pass(
+    conn: &Connection,
+    key: &StationKey,
+    resident: &Resident,
+    valid_from_ms: i64,
+    valid_until_ms: i64,
+    now: i64,
+) -> Result<MadePass> {
+    let (from, until) = check_window(valid_from_ms, valid_until_ms)?;
+    let (resident_ref, new_ref) = match store::ref_of(conn, &resident.id)? {
+        Some(r) => (
+            ResidentRef::from_hex(&r)
+                .ok_or_else(|| Error::invalid(format!("stored resident reference {r:?} is bad")))?,
+            false,
+        ),
         None => {
             let mut r = [0u8; 8];
             pass::fill_random(&mut r).map_err(Error::Invalid)?;
-            let r = ResidentRef(r);
-            w.fact(
-                &PASS_SUBJECT,
-                &r.to_hex(),
-                fields! { "resident_id" => resident.id, "at" => now },
-            )?;
-            r
+            (ResidentRef(r), true)
         }
     };
     let mut pass_id = [0u8; 8];
@@ -388,27 +417,50 @@ fn issue_with(
         priority: priority_of(resident, now),
     };
     let signed = key.sign(body);
-    let issued = IssuedPass {
-        pass_id: body.pass_id.to_hex(),
-        resident_id: Some(resident.id.clone()),
-        resident_ref: resident_ref.to_hex(),
-        key_id: body.key_id.to_hex(),
-        valid_from_ms: from as i64 * 1000,
-        valid_until_ms: until as i64 * 1000,
-        priority: body.priority,
-        text: signed.to_text(),
-        issued_at_ms: now,
-    };
+    Ok(MadePass {
+        issued: IssuedPass {
+            pass_id: body.pass_id.to_hex(),
+            resident_id: Some(resident.id.clone()),
+            resident_ref: resident_ref.to_hex(),
+            key_id: body.key_id.to_hex(),
+            valid_from_ms: from as i64 * 1000,
+            valid_until_ms: until as i64 * 1000,
+            priority: body.priority,
+            text: signed.to_text(),
+            issued_at_ms: now,
+        },
+        flags: body.priority.bits(),
+        new_ref,
+    })
+}
+
+/// Stores a pass `make_pass` signed. A new reference whose resident was given one
+/// meanwhile is a conflict: two references would split the resident's scans.
+fn store_pass(w: &mut Writer, made: &MadePass) -> Result<()> {
+    let p = &made.issued;
+    let resident_id = p.resident_id.as_deref().unwrap_or_default();
+    if made.new_ref {
+        if store::ref_of(w.conn(), resident_id)?.is_some() {
+            return Err(Error::Conflict(
+                "passes were issued to these residents meanwhile; make the sheet again".into(),
+            ));
+        }
+        w.fact(
+            &PASS_SUBJECT,
+            &p.resident_ref,
+            fields! { "resident_id" => resident_id, "at" => p.issued_at_ms },
+        )?;
+    }
     w.fact(
         &PASS,
-        &issued.pass_id,
+        &p.pass_id,
         fields! {
-            "key_id" => issued.key_id, "resident_ref" => issued.resident_ref,
-            "valid_from" => issued.valid_from_ms, "valid_until" => issued.valid_until_ms,
-            "flags" => body.priority.bits(), "text" => issued.text, "issued_at" => now,
+            "key_id" => p.key_id, "resident_ref" => p.resident_ref,
+            "valid_from" => p.valid_from_ms, "valid_until" => p.valid_until_ms,
+            "flags" => made.flags, "text" => p.text, "issued_at" => p.issued_at_ms,
         },
     )?;
-    Ok(issued)
+    Ok(())
 }
 
 /// The priority flags a resident's tags and age give: elderly (living alone, or 70 and
@@ -1029,55 +1081,55 @@ pub fn recall(conn: &Connection, tube_id: &str) -> Result<Vec<Recall>> {
 
 // Sheets.
 
-/// Issues a pass to every resident the filter selects and returns them with the lines
-/// to print beside each (building and unit, never a name).
-pub fn issue_for_sheet(
-    w: &mut Writer,
+/// Signs a pass for every resident the filter selects, reading only, and returns them
+/// with the lines to print beside each (building and unit, never a name); checks
+/// `cancel` as it goes. `store_sheet` stores them.
+pub fn plan_sheet(
+    conn: &Connection,
     filter: &SheetFilter,
     valid_from_ms: i64,
     valid_until_ms: i64,
-) -> Result<(Vec<IssuedPass>, Vec<SheetEntry>)> {
+    now: i64,
+    cancel: &Cancel,
+) -> Result<(Vec<MadePass>, Vec<SheetEntry>)> {
     check_window(valid_from_ms, valid_until_ms)?;
     if let Some(tag) = &filter.tag {
         tag.checked()?;
     }
     let area_path = match &filter.area_id {
         Some(id) => Some(
-            registry::store::area(w.conn(), id)?
+            registry::store::area(conn, id)?
                 .ok_or_else(|| Error::not_found("area", id))?
                 .path,
         ),
         None => None,
     };
     if let Some(b) = &filter.building_id {
-        registry::store::building(w.conn(), b)?.ok_or_else(|| Error::not_found("building", b))?;
+        registry::store::building(conn, b)?.ok_or_else(|| Error::not_found("building", b))?;
     }
     if area_path.is_none() && filter.building_id.is_none() {
         return Err(Error::invalid(
             "a sheet needs an area or a building, not the whole registry",
         ));
     }
-    let rows: Vec<_> = registry::store::residents_in(
-        w.conn(),
-        area_path.as_deref(),
-        filter.building_id.as_deref(),
-    )?
-    .into_iter()
-    .filter(|r| {
-        filter
-            .tag
-            .as_ref()
-            .is_none_or(|t| r.resident.tags.contains(t))
-    })
-    .collect();
+    let rows: Vec<_> =
+        registry::store::residents_in(conn, area_path.as_deref(), filter.building_id.as_deref())?
+            .into_iter()
+            .filter(|r| {
+                filter
+                    .tag
+                    .as_ref()
+                    .is_none_or(|t| r.resident.tags.contains(t))
+            })
+            .collect();
     if rows.len() > MAX_SHEET_PASSES {
         return Err(Error::invalid(format!(
             "{} residents is more than the {MAX_SHEET_PASSES} one sheet may print; narrow the filter",
             rows.len()
         )));
     }
-    let key = current_key(w.conn())?;
-    let offset = utc_offset(w.conn())?;
+    let key = current_key(conn)?;
+    let offset = utc_offset(conn)?;
     let mut passes = Vec::with_capacity(rows.len());
     let mut entries = Vec::with_capacity(rows.len());
     let mut i = 0;
@@ -1088,7 +1140,18 @@ pub fn issue_for_sheet(
             .take_while(|r| &r.household.id == household)
             .count();
         for (k, row) in rows[i..i + n].iter().enumerate() {
-            let p = issue_with(w, &key, &row.resident, valid_from_ms, valid_until_ms)?;
+            if passes.len().is_multiple_of(256) {
+                cancel.check()?;
+            }
+            let made = make_pass(
+                conn,
+                &key,
+                &row.resident,
+                valid_from_ms,
+                valid_until_ms,
+                now,
+            )?;
+            let p = &made.issued;
             entries.push(SheetEntry {
                 text: p.text.clone(),
                 label: label_of(&row.household, row.building.as_deref()),
@@ -1097,11 +1160,19 @@ pub fn issue_for_sheet(
                 // The last moment of validity is just before valid_until.
                 valid_until: local_day(p.valid_until_ms - 1, offset),
             });
-            passes.push(p);
+            passes.push(made);
         }
         i += n;
     }
     Ok((passes, entries))
+}
+
+/// Stores the passes `plan_sheet` signed, in one write.
+pub fn store_sheet(w: &mut Writer, passes: &[MadePass]) -> Result<Vec<IssuedPass>> {
+    for p in passes {
+        store_pass(w, p)?;
+    }
+    Ok(passes.iter().map(|p| p.issued.clone()).collect())
 }
 
 /// The place printed beside a pass: the address with the building and unit, each added

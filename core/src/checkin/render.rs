@@ -11,6 +11,7 @@ use pdf_writer::{Content, Filter, Name, Pdf, Rect, Ref, Str};
 use qrcode::{Color, EcLevel, QrCode};
 
 use super::model::SheetEntry;
+use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 
 /// Light modules around the symbol, as the QR standard asks.
@@ -296,7 +297,7 @@ const FONT_NAME: Name = Name(b"STSong-Light");
 /// An A4 PDF of passes, 8 to a page with dashed cut lines; beside each QR code its
 /// building and unit, which of the household's passes it is, priority and last day.
 /// The Chinese text uses STSong-Light, which PDF readers supply, so no font is embedded.
-pub fn sheet_pdf(entries: &[SheetEntry]) -> Result<Vec<u8>> {
+pub fn sheet_pdf(entries: &[SheetEntry], cancel: &Cancel) -> Result<Vec<u8>> {
     let mut pdf = Pdf::new();
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
@@ -344,6 +345,7 @@ pub fn sheet_pdf(entries: &[SheetEntry]) -> Result<Vec<u8>> {
         entries.chunks(PER_PAGE).collect()
     };
     for (i, chunk) in chunks.into_iter().enumerate() {
+        cancel.check()?;
         let content_id = Ref::new(7 + 2 * i as i32);
         let content = page_content(chunk)?;
         let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&content, 6);

@@ -11,6 +11,7 @@ use super::{
     diff_resident, ensure_area, ensure_building, insert_household, insert_resident, store,
     HOUSEHOLD, RESIDENT,
 };
+use crate::cancel::Cancel;
 use crate::clock::stable_uuid;
 use crate::error::{Error, Result};
 use crate::log::Writer;
@@ -171,7 +172,8 @@ struct Row {
 
 /// Imports a CSV file's bytes, storing every valid row and reporting the rest. When
 /// more than half the rows are refused nothing is stored, and the report says so.
-pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
+pub fn import_csv(w: &mut Writer, bytes: &[u8], cancel: &Cancel) -> Result<ImportReport> {
+    cancel.check()?;
     let text = decode(bytes)?;
     if text.trim().is_empty() {
         return Err(Error::invalid(format!(
@@ -204,6 +206,7 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     let body = reader.position().byte() as usize;
     let read = read_rows(&sheet, &text, body)?;
     drop(text);
+    cancel.check()?;
 
     let mut report = ImportReport {
         rows: read.rows,
@@ -224,7 +227,8 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     let mut area_ids: HashMap<String, String> = HashMap::new();
     let mut building_ids: HashMap<(String, String), String> = HashMap::new();
     let mut placed: Vec<Placed> = Vec::with_capacity(read.good.len());
-    for (line, row, ids) in read.good {
+    for (n, (line, row, ids)) in read.good.into_iter().enumerate() {
+        checkpoint(cancel, n)?;
         match place_row(w, line, row, ids, &mut area_ids, &mut building_ids) {
             Ok(p) => placed.push(p),
             Err((col, e)) => report.refuse(RowError {
@@ -241,7 +245,11 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
     let fresh = Fresh::at_start(w)?;
     let mut failed: HashMap<String, (Col, String)> = HashMap::new();
     let mut previous = None;
-    for (key, i) in in_id_order(&placed, |p| p.ids.household) {
+    for (n, (key, i)) in in_id_order(&placed, |p| p.ids.household)
+        .into_iter()
+        .enumerate()
+    {
+        checkpoint(cancel, n)?;
         let p = &placed[i];
         if previous == Some(key) {
             continue;
@@ -252,7 +260,11 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
         }
     }
     let mut previous = None;
-    for (key, i) in in_id_order(&placed, |p| p.ids.resident) {
+    for (n, (key, i)) in in_id_order(&placed, |p| p.ids.resident)
+        .into_iter()
+        .enumerate()
+    {
+        checkpoint(cancel, n)?;
         let p = &placed[i];
         // In id order a resident's rows are neighbours: only a repeat can find its
         // resident stored when the import began with none.
@@ -276,9 +288,19 @@ pub fn import_csv(w: &mut Writer, bytes: &[u8]) -> Result<ImportReport> {
             });
         }
     }
+    cancel.check()?;
     report.errors.sort_by_key(|e| e.line);
     report.errors.truncate(MAX_REPORTED_ERRORS);
     Ok(report)
+}
+
+/// Checks `cancel` every 1,024 rows: often enough to stop within milliseconds, rarely
+/// enough to cost nothing.
+fn checkpoint(cancel: &Cancel, n: usize) -> Result<()> {
+    if n.is_multiple_of(1024) {
+        cancel.check()?;
+    }
+    Ok(())
 }
 
 impl ImportReport {

@@ -10,12 +10,16 @@ use serde::Serialize;
 use super::protocol::{ErrorBody, MAX_REPLY_BYTES};
 use super::SyncOptions;
 use crate::error::{Error, Result};
+use crate::Cancel;
 
 pub(crate) struct Http {
     client: reqwest::Client,
     base: String,
     token: Option<String>,
     opts: SyncOptions,
+    /// Checked before every request: a reply on loopback can come back without the
+    /// sync ever waiting, so the next request is where a cancel is sure to be seen.
+    cancel: Cancel,
 }
 
 /// A reply read whole: what `raw` gives back for the caller to judge.
@@ -69,7 +73,17 @@ impl Http {
             base,
             token,
             opts,
+            cancel: Cancel::new(),
         })
+    }
+
+    /// The same client, stopping with `Error::Cancelled` before any request once
+    /// `cancel` is cancelled.
+    pub(crate) fn with_cancel(self, cancel: &Cancel) -> Http {
+        Http {
+            cancel: cancel.clone(),
+            ..self
+        }
     }
 
     /// Sends a request until it gets an answer, up to `attempts` times.
@@ -105,6 +119,7 @@ impl Http {
         let mut delay = self.opts.backoff_ms;
         let mut last = String::new();
         for n in 0..self.opts.attempts.max(1) {
+            self.cancel.check()?;
             if n > 0 {
                 tokio::time::sleep(Duration::from_millis(delay)).await;
                 delay = (delay * 2).min(self.opts.max_backoff_ms);

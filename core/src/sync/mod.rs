@@ -18,7 +18,7 @@ use protocol::{EnrolReply, EnrolRequest, OpVerdict, PullReply, PushReply, PushRe
 
 use crate::error::{Error, Result};
 use crate::log::{self, Applied, ConflictWatch, Hlc, Op};
-use crate::{Doorstep, SCHEMA};
+use crate::{Cancel, Doorstep, SCHEMA};
 use client::Http;
 
 /// Where a sync is.
@@ -215,11 +215,23 @@ impl Doorstep {
         opts: SyncOptions,
         progress: Option<Arc<dyn SyncProgress>>,
     ) -> Result<SyncReport> {
+        self.sync_cancellable(opts, progress, &Cancel::new()).await
+    }
+
+    /// `sync_with` that stops with `Error::Cancelled` as soon as `cancel` is cancelled,
+    /// at its next await (a request or a pause between tries): pages pulled and applied,
+    /// and ops the server acknowledged, stay; the rest goes at the next sync.
+    pub async fn sync_cancellable(
+        &self,
+        opts: SyncOptions,
+        progress: Option<Arc<dyn SyncProgress>>,
+        cancel: &Cancel,
+    ) -> Result<SyncReport> {
         let enrolment = self
             .enrolment()?
             .ok_or_else(|| Error::invalid("this device is not enrolled; call enrol first"))?;
         let token = self.read(|c| store::get(c, "token"))?;
-        let http = Http::new(&enrolment.server, token, opts)?;
+        let http = Http::new(&enrolment.server, token, opts)?.with_cancel(cancel);
         let tell = |stage, done, total| {
             if let Some(p) = &progress {
                 p.progress(stage, done, total);
@@ -233,7 +245,7 @@ impl Doorstep {
             self.pull_all(&http, &opts, &mut report, &tell).await?;
             self.sync_blobs(&http, &opts, &mut report, &tell).await
         };
-        if let Err(e) = stages.await {
+        if let Err(e) = cancel.or_cancelled(stages).await {
             tracing::warn!(target: "doorstep::sync", error = e.code(), "sync stopped");
             return Err(e);
         }

@@ -25,6 +25,8 @@ public enum DoorstepFailure: Error, Equatable, Sendable, LocalizedError {
     case storeUnusable(String)
     /// The phone's storage failed (full disk, I/O error).
     case storage(String)
+    /// The call was cancelled; nothing was changed (a sync keeps what it had committed).
+    case cancelled(String)
     /// A bug inside the library; the store is as it was before the call.
     case `internal`(String)
 
@@ -33,7 +35,7 @@ public enum DoorstepFailure: Error, Equatable, Sendable, LocalizedError {
         switch self {
         case .invalid(let m), .notFound(let m), .conflict(let m), .refused(let m),
              .unreachable(let m), .codeRefused(let m), .enrolAgain(let m), .notEnrolled(let m),
-             .storeUnusable(let m), .storage(let m), .internal(let m):
+             .storeUnusable(let m), .storage(let m), .cancelled(let m), .internal(let m):
             return m
         }
     }
@@ -52,6 +54,7 @@ public enum DoorstepFailure: Error, Equatable, Sendable, LocalizedError {
         case .notEnrolled: return "notEnrolled"
         case .storeUnusable: return "storeUnusable"
         case .storage: return "storage"
+        case .cancelled: return "cancelled"
         case .internal: return "internal"
         }
     }
@@ -69,6 +72,7 @@ public enum DoorstepFailure: Error, Equatable, Sendable, LocalizedError {
         case .notEnrolled: words = "This phone is not enrolled yet"
         case .storeUnusable: words = "The phone's data cannot be opened"
         case .storage: words = "The phone's storage failed"
+        case .cancelled: words = "Cancelled; nothing was changed"
         case .internal: words = "Something went wrong inside the app"
         }
         return "\(words): \(detail)"
@@ -89,6 +93,7 @@ public enum DoorstepFailure: Error, Equatable, Sendable, LocalizedError {
         case .WrongKey(let m), .NotADatabase(let m), .Corrupt(let m), .TooNew(let m), .ReadOnly(let m):
             return .storeUnusable(m)
         case .Storage(let m): return .storage(m)
+        case .Cancelled(let m): return .cancelled(m)
         case .Internal(let m): return .internal(m)
         }
     }

@@ -37,7 +37,7 @@ final class StringsTests: FeatureTestCase {
         func add(_ prefix: String, _ names: [String]) { keys.formUnion(names.map { "\(prefix).\($0)" }) }
         let failures: [DoorstepFailure] = [
             .invalid(""), .notFound(""), .conflict(""), .refused(""), .unreachable(""), .codeRefused(""),
-            .enrolAgain(""), .notEnrolled(""), .storeUnusable(""), .storage(""), .internal(""),
+            .enrolAgain(""), .notEnrolled(""), .storeUnusable(""), .storage(""), .cancelled(""), .internal(""),
         ]
         add("failure", failures.map(\.kind))
         add("role", Role.allCases.map(\.rawValue))

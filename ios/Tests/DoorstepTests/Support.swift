@@ -65,6 +65,7 @@ extension DoorstepError {
         case .ProofRefused: return "ProofRefused"
         case .Network: return "Network"
         case .Unauthorized: return "Unauthorized"
+        case .Cancelled: return "Cancelled"
         case .Internal: return "Internal"
         @unknown default: return String(describing: self)
         }
@@ -75,7 +76,7 @@ extension DoorstepError {
         case .Invalid(let m), .NotFound(let m), .WrongKey(let m), .NotADatabase(let m),
              .Corrupt(let m), .ReadOnly(let m), .TooNew(let m), .Storage(let m),
              .Conflict(let m), .Shortfall(let m), .ProofRefused(let m), .Network(let m),
-             .Unauthorized(let m), .Internal(let m):
+             .Unauthorized(let m), .Cancelled(let m), .Internal(let m):
             return m
         @unknown default:
             return String(describing: self)

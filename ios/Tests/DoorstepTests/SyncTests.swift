@@ -3,6 +3,17 @@ import XCTest
 @testable import DoorstepCore
 
 /// Every progress call, in order; the library calls it from its own threads.
+/// Cancels a sync at its first progress report.
+final class CancelFirst: SyncProgress, @unchecked Sendable {
+    private let handle: CancelHandle
+
+    init(_ handle: CancelHandle) { self.handle = handle }
+
+    func progress(stage: SyncStage, done: UInt64, total: UInt64) {
+        handle.cancel()
+    }
+}
+
 final class ProgressRecorder: SyncProgress, @unchecked Sendable {
     private let lock = NSLock()
     private var calls: [(SyncStage, UInt64, UInt64)] = []
@@ -70,9 +81,19 @@ final class SyncTests: DoorstepTestCase {
         XCTAssertEqual(pushes.last?.2, pending)
         XCTAssertEqual(progress.seen.last?.0, .done)
 
+        // Cancelled at its first progress report: Cancelled at its next request; the next
+        // sync does the whole job.
+        let cancel = CancelHandle()
+        do {
+            _ = try await b.sync(progress: CancelFirst(cancel), cancel: cancel)
+            XCTFail("a cancelled sync throws")
+        } catch DoorstepError.Cancelled {
+        }
+        XCTAssertTrue(cancel.isCancelled())
+
+        // What the cancelled sync had applied stays: together they hold all a wrote.
         let got = try await b.sync(progress: nil)
-        XCTAssertEqual(got.pulled, got.applied)
-        XCTAssertGreaterThanOrEqual(got.applied, pending)
+        XCTAssertEqual(got.pending, 0)
         XCTAssertEqual(try b.residentsOf(householdId: h.id).map(\.name), ["赵桂芳"])
         XCTAssertEqual(try b.conflicts(includeReviewed: false).count, 0)
     }

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use doorstep_core::sync::Role;
 use doorstep_core::visits::{NeedCategory, NeedStatus, NewNeed, Subject, Urgency};
+use doorstep_core::Cancel;
 use doorstep_server::station::{self, Station};
 use doorstep_server::stats::{self, LedgerKind};
 use doorstep_server::sync::enrol::{self, CodeRequest};
@@ -1167,7 +1168,7 @@ async fn xlsx_exports_hold_the_cells_of_the_csv_exports() {
     for kind in LedgerKind::ALL {
         let table = export::table(&st, kind, None, "2000-01-01", "2100-01-01", false).unwrap();
         assert!(!table.rows.is_empty(), "{kind:?}");
-        let csv = export::csv(&table).unwrap();
+        let csv = export::csv(&table, &Cancel::new()).unwrap();
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(&csv[3..]);
@@ -1175,7 +1176,8 @@ async fn xlsx_exports_hold_the_cells_of_the_csv_exports() {
             .records()
             .map(|r| r.unwrap().iter().map(str::to_string).collect())
             .collect();
-        let mut got = xlsx_cells(&export::xlsx(&table, kind.code(), &|_| {}).unwrap());
+        let mut got =
+            xlsx_cells(&export::xlsx(&table, kind.code(), &|_| {}, &Cancel::new()).unwrap());
         // A sheet leaves empty cells out; the CSV has every column.
         for row in &mut got {
             row.resize(table.columns.len(), String::new());
@@ -1183,6 +1185,47 @@ async fn xlsx_exports_hold_the_cells_of_the_csv_exports() {
         assert_eq!(got.len(), table.rows.len() + 1, "{kind:?}: heads and rows");
         assert_eq!(got, want, "{kind:?}");
     }
+}
+
+#[test]
+fn a_cancelled_export_stops_before_its_end() {
+    let table = stats::LedgerTable {
+        columns: vec!["at", "note"],
+        rows: (0..5_000)
+            .map(|i| vec![(1_700_000_000_000i64 + i).to_string(), format!("row {i}")])
+            .collect(),
+        name_col: None,
+        phone_col: None,
+    };
+    let cancelled = |e: &doorstep_server::station::StationError| {
+        matches!(
+            e,
+            doorstep_server::station::StationError::Core(doorstep_core::Error::Cancelled)
+        )
+    };
+    // Cancelled as the first thousand rows are written: the rest are not.
+    let cancel = Cancel::new();
+    let written = std::sync::Mutex::new(0);
+    let out = export::xlsx(
+        &table,
+        "needs",
+        &|n| {
+            *written.lock().unwrap() = n;
+            cancel.cancel();
+        },
+        &cancel,
+    );
+    assert!(
+        out.as_ref().is_err_and(cancelled),
+        "{:?}",
+        out.map(|b| b.len())
+    );
+    assert_eq!(*written.lock().unwrap(), 1000);
+    let out = export::csv(&table, &cancel);
+    assert!(out.as_ref().is_err_and(cancelled));
+    // Not cancelled, the same table is written whole.
+    let csv = export::csv(&table, &Cancel::new()).unwrap();
+    assert_eq!(csv.iter().filter(|&&b| b == b'\n').count(), 5_001);
 }
 
 /// Open needs by (category, urgency) and today's admitted check-ins by (site, hour).

@@ -12,7 +12,7 @@ use doorstep_core::log::{snapshot, Op};
 use doorstep_core::registry::{Household, NewHousehold, NewResident, Resident, ResidentPatch, Sex};
 use doorstep_core::sync::protocol::{OpVerdict, PushReply, PushRequest};
 use doorstep_core::sync::{Role, SyncProgress, SyncStage};
-use doorstep_core::{Doorstep, Error, SCHEMA};
+use doorstep_core::{Cancel, Doorstep, Error, SCHEMA};
 use doorstep_server::AppState;
 
 fn household(phone: &Doorstep, grid: &str, address: &str) -> Household {
@@ -784,6 +784,88 @@ async fn an_unreachable_server_is_a_network_error_and_loses_nothing(b: Backend) 
     assert!(url.starts_with("http://127.0.0.1:"));
 }
 
+/// Cancels the sync once `stage` has reached `after` items.
+struct CancelAt {
+    stage: SyncStage,
+    after: u64,
+    cancel: Cancel,
+}
+
+impl SyncProgress for CancelAt {
+    fn progress(&self, stage: SyncStage, done: u64, _total: u64) {
+        if stage == self.stage && done >= self.after {
+            self.cancel.cancel();
+        }
+    }
+}
+
+async fn a_cancelled_sync_keeps_what_it_committed_and_the_next_one_finishes(b: Backend) {
+    let env = Env::start(b).await;
+    let (admin, _) = env.phone("admin", Role::StationAdmin, &[]).await;
+    let hh = household(&admin, GRID1, "15-1501");
+    for i in 0..30 {
+        resident(&admin, &hh, &format!("丁{i}"), None);
+    }
+    admin.sync_with(quick(), None).await.unwrap();
+    let (worker, _) = env.phone("wang", SW, &[GRID1]).await;
+    let residents = |p: &Doorstep| p.residents_of(&hh.id).map(|r| r.len()).unwrap_or(0);
+
+    // Pulling, cancelled after two pages of five: those two pages stay applied.
+    let mut opts = quick();
+    opts.pull_page = 5;
+    let cancel = Cancel::new();
+    let at = Arc::new(CancelAt {
+        stage: SyncStage::Pull,
+        after: 10,
+        cancel: cancel.clone(),
+    });
+    let err = worker
+        .sync_cancellable(opts, Some(at), &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+    let kept = residents(&worker);
+    assert!(
+        kept < 30,
+        "the sync stopped before the end ({kept} residents)"
+    );
+    let applied: i64 = worker
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM op_log", [], |r| r.get(0))?))
+        .unwrap();
+    assert!(applied >= 10, "two pages stayed applied ({applied} ops)");
+    worker.sync_with(opts, None).await.unwrap();
+    assert_eq!(residents(&worker), 30);
+
+    // Pushing, cancelled after the first batch of ten: the server keeps that batch and
+    // the phone counts it sent; the next sync sends the rest, each op once.
+    for i in 0..25 {
+        resident(&worker, &hh, &format!("戊{i}"), None);
+    }
+    let pending = worker.pending_op_count().unwrap();
+    let mut opts = quick();
+    opts.push_batch = 10;
+    let cancel = Cancel::new();
+    let at = Arc::new(CancelAt {
+        stage: SyncStage::Push,
+        after: 10,
+        cancel: cancel.clone(),
+    });
+    let err = worker
+        .sync_cancellable(opts, Some(at), &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+    let left = worker.pending_op_count().unwrap();
+    assert!(left <= pending - 10 && left > 0, "{left} of {pending} left");
+    worker.sync_with(opts, None).await.unwrap();
+    assert_eq!(worker.pending_op_count().unwrap(), 0);
+    let ids = server_op_ids(env.store.as_ref()).await;
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "no op is stored twice");
+    admin.sync_with(quick(), None).await.unwrap();
+    assert_eq!(residents(&admin), 55);
+}
+
 impl Env {
     fn clock_now(&self) -> i64 {
         use doorstep_core::Clock;
@@ -808,4 +890,5 @@ on_both!(
     progress_is_reported_by_stage,
     an_unreachable_server_is_a_network_error_and_loses_nothing,
     a_station_admin_device_makes_enrolment_codes,
+    a_cancelled_sync_keeps_what_it_committed_and_the_next_one_finishes,
 );

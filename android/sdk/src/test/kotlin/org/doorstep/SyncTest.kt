@@ -3,6 +3,7 @@ package org.doorstep
 import java.io.File
 import java.util.Collections
 import kotlinx.coroutines.runBlocking
+import org.doorstep.core.CancelHandle
 import org.doorstep.core.Doorstep
 import org.doorstep.core.DoorstepException
 import org.doorstep.core.SyncProgress
@@ -83,9 +84,17 @@ class SyncTest {
         assertEquals(Triple(SyncStage.PUSH, pending, pending), pushes.last())
         assertEquals(SyncStage.DONE, progress.seen.last().first)
 
-        val got = b.sync(null)
-        assertEquals(got.pulled, got.applied)
-        assertTrue(got.applied >= pending, "b applies what a wrote: $got")
+        // Cancelled at its first progress report: Cancelled at its next request; the next
+        // sync does the whole job.
+        val cancel = CancelHandle()
+        val cancelFirst = object : SyncProgress {
+            override fun progress(stage: SyncStage, done: ULong, total: ULong) = cancel.cancel()
+        }
+        assertThrows<DoorstepException.Cancelled> { runBlocking { b.sync(cancelFirst, cancel) } }
+        assertTrue(cancel.isCancelled())
+
+        // What the cancelled sync had applied stays: together they hold all a wrote.
+        assertEquals(0uL, b.sync(null).pending)
         assertEquals(listOf("李秀兰"), b.residentsOf(h.id).map { it.name })
         assertEquals(listOf<Any>(), b.conflicts(false))
     }

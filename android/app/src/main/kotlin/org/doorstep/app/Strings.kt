@@ -334,6 +334,7 @@ object ZhCn : Strings, FieldStrings by ZhCnField {
         is DoorstepFailure.NotEnrolled -> "本机尚未绑定站点。"
         is DoorstepFailure.StoreUnusable -> "本机数据无法打开：${f.detail}"
         is DoorstepFailure.Storage -> "本机存储出错（空间不足？）：${f.detail}"
+        is DoorstepFailure.Cancelled -> "已取消，数据未改动"
         is DoorstepFailure.Internal -> "程序出错，数据未改动：${f.detail}"
     }
 }
@@ -535,6 +536,7 @@ object En : Strings, FieldStrings by EnField {
         is DoorstepFailure.NotEnrolled -> "This phone is not enrolled with a station."
         is DoorstepFailure.StoreUnusable -> "The phone's data cannot be opened: ${f.detail}"
         is DoorstepFailure.Storage -> "The phone's storage failed (full?): ${f.detail}"
+        is DoorstepFailure.Cancelled -> "Cancelled; nothing was changed"
         is DoorstepFailure.Internal -> "Something went wrong; nothing was changed: ${f.detail}"
     }
 }

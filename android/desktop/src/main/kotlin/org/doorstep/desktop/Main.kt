@@ -12,6 +12,7 @@ import kotlinx.coroutines.runBlocking
 import org.doorstep.app.AppGraph
 import org.doorstep.app.DoorstepApp
 import org.doorstep.app.Language
+import org.doorstep.sdk.CoreLog
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.FileKeyProvider
 import java.io.File
@@ -25,6 +26,7 @@ fun main(args: Array<String>) {
     val dir = File(args.getOrNull(0) ?: (System.getProperty("user.home") + "/.doorstep-desktop"))
     val server = args.getOrNull(1) ?: "http://127.0.0.1:8080"
     val language = if (args.getOrNull(2) == "en") Language.EN else Language.ZH_CN
+    CoreLog.install { level, target, message -> System.err.println("[$level] $target: $message") }
     val services = runBlocking { DoorstepServices.open(dir, FileKeyProvider(File(dir, "store.key"))) }
     // The desktop has no camera: a picture file (a pass's PNG, a photo) stands in for it.
     val graph = AppGraph(services, server, language, pickImage = ::chooseImage)

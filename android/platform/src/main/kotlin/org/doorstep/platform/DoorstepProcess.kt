@@ -12,6 +12,11 @@ object DoorstepProcess {
     private val lock = Mutex()
     private var services: DoorstepServices? = null
 
+    init {
+        // Core's lines in Logcat, set before the first store opens (once per process).
+        runCatching { LogcatLog.install() }
+    }
+
     /** The services over the app's store, opened on first use with the Keystore-held key. */
     suspend fun services(context: Context, keys: KeyProvider = keyProvider(context)): DoorstepServices = lock.withLock {
         services ?: DoorstepServices.open(File(context.filesDir, "doorstep"), keys).also { services = it }

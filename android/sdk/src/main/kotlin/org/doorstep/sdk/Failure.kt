@@ -38,6 +38,9 @@ sealed class DoorstepFailure(val detail: String) : Exception(detail) {
     /** The phone's storage failed (full disk, I/O error). */
     class Storage(detail: String) : DoorstepFailure(detail)
 
+    /** The call was cancelled (its screen or sync was stopped); nothing was changed. */
+    class Cancelled(detail: String) : DoorstepFailure(detail)
+
     /** A bug inside the library; the store is as it was before the call. */
     class Internal(detail: String) : DoorstepFailure(detail)
 }
@@ -57,6 +60,7 @@ internal fun DoorstepException.toFailure(enrolling: Boolean = false): DoorstepFa
         is DoorstepException.WrongKey, is DoorstepException.NotADatabase, is DoorstepException.Corrupt,
         is DoorstepException.TooNew, is DoorstepException.ReadOnly -> DoorstepFailure.StoreUnusable(m)
         is DoorstepException.Storage -> DoorstepFailure.Storage(m)
+        is DoorstepException.Cancelled -> DoorstepFailure.Cancelled(m)
         is DoorstepException.Internal -> DoorstepFailure.Internal(m)
     }
 }

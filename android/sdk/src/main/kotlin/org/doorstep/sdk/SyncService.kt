@@ -9,6 +9,7 @@ import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
+import org.doorstep.core.CancelHandle
 import org.doorstep.core.SyncProgress as FfiProgress
 import org.doorstep.core.model.SyncStage as FfiStage
 
@@ -45,7 +46,9 @@ class SyncService internal constructor(private val s: DoorstepServices) {
     /**
      * Runs one sync (waiting for one already running) and emits its progress, then
      * [SyncEvent.Done]. Progress arrives on the library's thread and is handed to the flow's
-     * collector; a failure ends the flow with a [DoorstepFailure].
+     * collector; a failure ends the flow with a [DoorstepFailure]. A collector that stops
+     * collecting cancels the sync in the core too: it stops at its next request, keeping
+     * what it had committed.
      */
     fun sync(): Flow<SyncEvent> = callbackFlow {
         val listener = object : FfiProgress {
@@ -55,11 +58,12 @@ class SyncService internal constructor(private val s: DoorstepServices) {
                 trySend(SyncEvent.Progress(p))
             }
         }
+        val cancel = CancelHandle()
         val job = launch {
             one.withLock {
                 run.value = SyncRun.Running(null)
                 try {
-                    val r = s.call { it.sync(listener) }
+                    val r = s.call { it.sync(listener, cancel) }
                     val summary = SyncSummary(
                         r.pulled.toLong(), r.pushed.toLong(), r.accepted.toLong(), r.rejected.toLong(),
                         r.conflicts.toLong(), r.pending.toLong(),
@@ -73,7 +77,10 @@ class SyncService internal constructor(private val s: DoorstepServices) {
                 }
             }
         }
-        awaitClose { job.cancel() }
+        awaitClose {
+            cancel.cancel()
+            job.cancel()
+        }
     }
 
     /** Runs one sync to its end and returns what it did. */
