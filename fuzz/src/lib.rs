@@ -58,7 +58,7 @@ pub fn fixture() -> &'static Fixture {
     let fx = FIXTURE.get_or_init(|| make().expect("the demo station builds"));
     SEEDS.call_once(|| {
         if let Some(root) = std::env::var_os("DOORSTEP_FUZZ_SEEDS") {
-            write_seeds(Path::new(&root)).expect("the seed corpora are written");
+            write_seeds(fx, Path::new(&root)).expect("the seed corpora are written");
         }
     });
     fx
@@ -366,11 +366,9 @@ fn make() -> Result<Fixture, Box<dyn std::error::Error>> {
 /// Writes each target's seed corpus under `root/<target>/` from the project's own data:
 /// the demo station's ops as push bodies and pull pages, the built-in templates, sample
 /// sheets in the encodings stations use, real passes, their QR images and photos.
-pub fn write_seeds(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
+pub fn write_seeds(fx: &Fixture, root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     use doorstep_core::checkin::{pass, render};
-    use doorstep_core::registry::SearchQuery;
     use doorstep_core::sync::protocol::{PullReply, PushRequest};
-    let fx = fixture();
     let put = |target: &str, name: &str, bytes: &[u8]| -> std::io::Result<()> {
         let dir = root.join(target);
         std::fs::create_dir_all(&dir)?;
@@ -493,19 +491,16 @@ pub fn write_seeds(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Real passes, from the demo station's signing key.
     let demo = fx._dir.path().join("demo").join("station.db");
     let d = Doorstep::open(&demo, &KEY)?;
-    let hits = d.search(&SearchQuery {
-        text: "王".into(),
-        area_id: None,
-        tag: None,
-        limit: 5,
-    })?;
+    let residents: Vec<&str> = fx
+        .ops
+        .iter()
+        .filter(|o| o.entity == "resident")
+        .map(|o| o.entity_id.as_str())
+        .take(5)
+        .collect();
     let mut texts = Vec::new();
-    for (i, hit) in hits.iter().enumerate() {
-        let issued = d.issue_pass(
-            &hit.resident.id,
-            NOW - 86_400_000,
-            NOW + 86_400_000 * (i as i64 + 1),
-        )?;
+    for (i, id) in residents.iter().enumerate() {
+        let issued = d.issue_pass(id, NOW - 86_400_000, NOW + 86_400_000 * (i as i64 + 1))?;
         put("pass_decode", &format!("text-{i}"), issued.text.as_bytes())?;
         let signed = pass::decode(&issued.text).map_err(|e| format!("{e:?}"))?;
         put("pass_decode", &format!("bytes-{i}"), &signed.to_bytes())?;
