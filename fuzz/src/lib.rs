@@ -79,7 +79,14 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy's folder");
     for entry in std::fs::read_dir(from).expect("read the fixture's folder") {
         let entry = entry.expect("a fixture file");
-        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a fixture file");
+        // libFuzzer's timer signal can interrupt the copy; it is simply tried again.
+        loop {
+            match std::fs::copy(entry.path(), to.join(entry.file_name())) {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => panic!("copy a fixture file: {e}"),
+            }
+        }
     }
 }
 
