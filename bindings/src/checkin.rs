@@ -21,6 +21,17 @@ impl Doorstep {
         call(|| self.core().queue_prefix())
     }
 
+    /// Keeps the marshal's set-up (site, lane, pause seconds up to 60) on this phone, not
+    /// synced; returns it trimmed. A write.
+    pub fn set_site_setup(&self, setup: SiteSetup) -> Result<SiteSetup> {
+        call(|| self.core().set_site_setup(&setup))
+    }
+
+    /// The marshal's set-up kept on this phone, if one was set. A read.
+    pub fn site_setup(&self) -> Result<Option<SiteSetup>> {
+        call(|| self.core().site_setup())
+    }
+
     /// Sets where a site's day begins, in minutes from UTC (China: 480, the default).
     /// A write.
     pub fn set_checkin_utc_offset(&self, minutes: i32) -> Result<()> {

@@ -143,7 +143,11 @@ fn a_cancelled_handle_makes_long_calls_fail_with_cancelled_and_store_nothing() {
         d.import_csv(sheet.clone(), Some(cancel.clone())),
         Err(DoorstepError::Cancelled { .. })
     ));
-    assert_eq!(d.pending_op_count().unwrap(), 0, "nothing of the file is stored");
+    assert_eq!(
+        d.pending_op_count().unwrap(),
+        0,
+        "nothing of the file is stored"
+    );
     // The same file with a handle nobody cancels, and with none.
     let fresh = doorstep_ffi::CancelHandle::new();
     assert_eq!(d.import_csv(sheet, Some(fresh)).unwrap().rows, 40);

@@ -18,6 +18,16 @@ impl Doorstep {
         self.read(|c| queue_prefix(c, &device))
     }
 
+    /// Keeps the marshal's set-up (site, lane, pause) on this phone; returns it trimmed.
+    pub fn set_site_setup(&self, setup: &SiteSetup) -> Result<SiteSetup> {
+        self.with_writer(|c| set_site_setup(c, setup))
+    }
+
+    /// The marshal's set-up kept on this phone, if one was set.
+    pub fn site_setup(&self) -> Result<Option<SiteSetup>> {
+        self.read(site_setup)
+    }
+
     /// Sets where a site's day begins, in minutes from UTC (China: 480, the default).
     pub fn set_checkin_utc_offset(&self, minutes: i32) -> Result<()> {
         self.with_writer(|c| set_utc_offset(c, minutes))

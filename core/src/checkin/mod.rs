@@ -156,6 +156,9 @@ pub const MAX_SHEET_PASSES: usize = 5_000;
 
 const META_PREFIX: &str = "checkin.queue_prefix";
 const META_OFFSET: &str = "checkin.utc_offset_minutes";
+const META_SETUP: &str = "checkin.site_setup";
+/// The longest pause after a person a marshal may set.
+pub const MAX_PAUSE_SECONDS: u32 = 60;
 const MAX_SITE: usize = 64;
 const MAX_LANE: usize = 32;
 const MAX_CODE: usize = 64;
@@ -174,6 +177,33 @@ pub fn set_queue_prefix(conn: &Connection, prefix: &str) -> Result<String> {
     }
     crate::store::meta_set(conn, META_PREFIX, &p)?;
     Ok(p)
+}
+
+/// Keeps the marshal's set-up (site, lane, pause) in the store, checked as a scan checks
+/// them; returns it trimmed.
+pub fn set_site_setup(conn: &Connection, setup: &SiteSetup) -> Result<SiteSetup> {
+    let site = check_site(&setup.site)?;
+    let lane = registry::check_text("lane", &setup.lane, MAX_LANE, true)?;
+    if setup.pause_seconds > MAX_PAUSE_SECONDS {
+        return Err(Error::invalid(format!(
+            "pause_seconds {} is more than {MAX_PAUSE_SECONDS}",
+            setup.pause_seconds
+        )));
+    }
+    let kept = SiteSetup {
+        site,
+        lane,
+        pause_seconds: setup.pause_seconds,
+    };
+    let json = serde_json::to_string(&kept).expect("a SiteSetup always serialises");
+    crate::store::meta_set(conn, META_SETUP, &json)?;
+    Ok(kept)
+}
+
+/// The marshal's set-up kept on this phone, if one was set. A value this build cannot
+/// read (written by a newer one) counts as none: the marshal sets it up again.
+pub fn site_setup(conn: &Connection) -> Result<Option<SiteSetup>> {
+    Ok(crate::store::meta_get(conn, META_SETUP)?.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 /// This phone's queue prefix: the one set, or two letters derived from the device id.

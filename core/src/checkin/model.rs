@@ -3,6 +3,18 @@
 pub use super::pass::PriorityFlags;
 use crate::registry::{Household, Resident, Tag};
 
+/// A marshal's set-up on this phone, kept across restarts; never synced.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ffi", derive(uniffi::Record))]
+pub struct SiteSetup {
+    /// The testing site scans are counted at.
+    pub site: String,
+    /// The lane at that site.
+    pub lane: String,
+    /// Seconds the scanner pauses after each person; 0 waits for a tap.
+    pub pause_seconds: u32,
+}
+
 /// A pass as issued by this station.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "ffi", derive(uniffi::Record))]

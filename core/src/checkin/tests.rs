@@ -1100,3 +1100,43 @@ fn a_reader_refuses_a_window_longer_than_the_issuers_366_days_even_from_a_truste
     assert!(s.d.issue_pass(r, NOW, NOW + 366 * DAY + 1000).is_err());
     assert!(s.d.issue_pass(r, NOW, NOW + 366 * DAY).is_ok());
 }
+
+#[test]
+fn a_marshals_set_up_is_kept_across_a_restart_and_never_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(NOW));
+    let d = open(&dir, "marshal.db", &clock);
+    assert_eq!(d.site_setup().unwrap(), None);
+    let before = d.pending_ops(100).unwrap().len();
+    let kept = d
+        .set_site_setup(&SiteSetup {
+            site: "  丽岛社区核酸点 ".into(),
+            lane: " 2".into(),
+            pause_seconds: 3,
+        })
+        .unwrap();
+    assert_eq!((kept.site.as_str(), kept.lane.as_str()), (SITE, "2"));
+    assert_eq!(d.pending_ops(100).unwrap().len(), before);
+    drop(d);
+    let again = open(&dir, "marshal.db", &clock);
+    assert_eq!(again.site_setup().unwrap(), Some(kept.clone()));
+    // Refused values leave the kept set-up as it was.
+    for bad in [
+        SiteSetup {
+            site: " ".into(),
+            ..kept.clone()
+        },
+        SiteSetup {
+            lane: "".into(),
+            ..kept.clone()
+        },
+        SiteSetup {
+            pause_seconds: MAX_PAUSE_SECONDS + 1,
+            ..kept.clone()
+        },
+    ] {
+        let e = again.set_site_setup(&bad).unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    }
+    assert_eq!(again.site_setup().unwrap(), Some(kept));
+}

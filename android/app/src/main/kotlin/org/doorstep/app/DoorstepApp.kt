@@ -25,6 +25,7 @@ import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import org.doorstep.app.duelist.DueListPresenter
 import org.doorstep.app.duelist.DueListView
+import org.doorstep.app.firstrun.FirstRunEvents
 import org.doorstep.app.firstrun.FirstRunPresenter
 import org.doorstep.app.firstrun.FirstRunView
 import org.doorstep.app.home.HomeView
@@ -45,13 +46,17 @@ import org.doorstep.app.runner.RunnerListView
 import org.doorstep.app.need.NeedPresenter
 import org.doorstep.app.need.NeedView
 import org.doorstep.app.syncbar.SyncBarPresenter
+import org.doorstep.app.syncbar.SyncNetworkChoice
 import org.doorstep.app.syncbar.SyncBarView
+import org.doorstep.app.visit.PhotoShelf
+import org.doorstep.app.visit.VisitEvents
 import org.doorstep.app.visit.VisitPresenter
 import org.doorstep.app.visit.VisitView
 import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.Enrolment
 import org.doorstep.sdk.Role
+import org.doorstep.sdk.ScanResult
 import org.doorstep.sdk.SyncRun
 
 /**
@@ -64,6 +69,16 @@ class AppGraph(
     language: Language = Language.ZH_CN,
     /** The platform's picture source (a file chooser on the desktop; null: none). */
     val pickImage: (suspend () -> ByteArray?)? = null,
+    /** Where a visit's photos are kept (a folder beside the store); null: photos cannot be added. */
+    val photos: PhotoShelf? = null,
+    /** The platform's "sync on Wi-Fi only" setting (Android's SyncSchedule); null on the desktop. */
+    val syncNetwork: SyncNetworkChoice? = null,
+    /** The platform's live scanner, handing each code it reads on (Android's camera; null: none). */
+    val camera: (@Composable (onCode: (String) -> Unit) -> Unit)? = null,
+    /** The platform's camera for a handoff's photo (null: [pickImage] stands in). */
+    val takePhoto: (suspend () -> ByteArray?)? = null,
+    /** Each scan outcome as its card appears, for the platform to vibrate and sound its cue. */
+    val onOutcome: (ScanResult) -> Unit = {},
 ) {
     val navigator = Navigator()
     val language = MutableStateFlow(language)
@@ -137,10 +152,16 @@ private fun Screen(d: Destination, g: AppGraph) {
         Destination.FirstRun -> {
             val p = remember { FirstRunPresenter(sv.enrolment, scope, g.defaultServer, g::enrolled) }
             val st by p.state.collectAsState()
-            FirstRunView(st, p::onEvent)
+            FirstRunView(
+                st, p::onEvent,
+                readQrPicture = g.pickImage?.let { pick ->
+                    { scope.launch { pick()?.let { p.onEvent(FirstRunEvents.Picture(it)) } } }
+                },
+                camera = { g.camera?.invoke { p.onEvent(FirstRunEvents.Scanned(it)) } },
+            )
         }
         is Destination.Home -> {
-            val bar = remember { SyncBarPresenter(sv.sync, scope) { nav.reset(Destination.FirstRun) } }
+            val bar = remember { SyncBarPresenter(sv.sync, scope, g.syncNetwork) { nav.reset(Destination.FirstRun) } }
             val barState by bar.state.collectAsState()
             var tab by remember { mutableStateOf(rolesOf(d.enrolment).first()) }
             HomeView(
@@ -161,9 +182,14 @@ private fun Screen(d: Destination, g: AppGraph) {
                             MarshalPresenter(sv.checkin, scope, onTubes = { site, lane -> nav.push(Destination.Tubes(site, lane)) })
                         }
                         val st by m.state.collectAsState()
-                        MarshalView(st, m::onEvent, pickImage = g.pickImage?.let { pick ->
-                            { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
-                        })
+                        LaunchedEffect(st.card?.n) { st.card?.let { g.onOutcome(it.outcome) } }
+                        MarshalView(
+                            st, m::onEvent,
+                            camera = { g.camera?.invoke { m.onEvent(MarshalEvents.Scanned(it)) } },
+                            pickImage = g.pickImage?.let { pick ->
+                                { scope.launch { pick()?.let { m.onEvent(MarshalEvents.Image(it)) } } }
+                            },
+                        )
                     }
                     Role.RUNNER -> {
                         val r = remember { RunnerListPresenter(d.enrolment.user, sv.deliveries, scope) { nav.push(Destination.Package(it)) } }
@@ -191,10 +217,14 @@ private fun Screen(d: Destination, g: AppGraph) {
                     d.visitId, sv.visits, scope,
                     onClose = { nav.pop() },
                     onNeed = { nav.replace(Destination.Need(it)) },
+                    photos = g.photos,
                 )
             }
             val st by p.state.collectAsState()
-            VisitView(st, p::onEvent, onBack = { nav.pop() })
+            val pick = (g.takePhoto ?: g.pickImage).takeIf { g.photos != null }
+            VisitView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = pick?.let {
+                { question -> scope.launch { it()?.let { image -> p.onEvent(VisitEvents.Photo(question, image)) } } }
+            })
         }
         is Destination.Need -> {
             val p = remember { NeedPresenter(d.needId, sv.needs, scope) }
@@ -202,14 +232,14 @@ private fun Screen(d: Destination, g: AppGraph) {
             NeedView(st, p::onEvent, onBack = { nav.pop() })
         }
         is Destination.Tubes -> {
-            val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope) }
+            val p = remember { TubesPresenter(d.site, d.lane, sv.checkin, scope, registry = sv.registry) }
             val st by p.state.collectAsState()
             TubesView(st, p::onEvent, onBack = { nav.pop() })
         }
         is Destination.Package -> {
             val p = remember { PackagePresenter(d.packageId, sv.deliveries, scope) }
             val st by p.state.collectAsState()
-            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = g.pickImage?.let { pick ->
+            PackageView(st, p::onEvent, onBack = { nav.pop() }, pickPhoto = (g.takePhoto ?: g.pickImage)?.let { pick ->
                 { scope.launch { pick()?.let { p.onEvent(HandoffEvents.Photo(it)) } } }
             })
         }

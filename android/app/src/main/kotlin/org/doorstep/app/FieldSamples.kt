@@ -1,5 +1,6 @@
 package org.doorstep.app
 
+import org.doorstep.app.marshal.HomeStop
 import org.doorstep.app.marshal.MarshalState
 import org.doorstep.app.marshal.ScanCard
 import org.doorstep.app.marshal.TubesState
@@ -60,8 +61,11 @@ object FieldSamples {
     private val positive = TubeInfo("t1", "T-0031", SITE, 10, 10, true, TubeOutcome.POSITIVE, NOW - 7_200_000)
     val tubes = TubesState(
         SITE, "2", listOf(filling, positive), filling, "", 10,
-        TubeScanResult(ScanResult.Admitted("A-127", "2"), true, filling), null, emptyList(), false, null,
+        TubeScanResult(ScanResult.Admitted("A-127", "2"), true, filling), null, emptyList(), true, null, "", emptyList(), false, null,
     )
+
+    /** Door to door: the tube at a bedridden resident's home. */
+    val tubesAtHome = tubes.copy(home = HomeStop("h7", "丽岛花园7栋 3-401"), lastScan = TubeScanResult(ScanResult.Priority("A-129", "home"), true, filling))
     val tubesRecall = tubes.copy(
         current = null, lastScan = null, recallOf = positive,
         recall = listOf(
@@ -71,8 +75,9 @@ object FieldSamples {
         ),
     )
 
-    private val rice = ItemCount("rice", null, null, 5)
-    private val insulin = ItemCount("medicine", "胰岛素", "300 IU", 1)
+    private val rice = ItemCount("rice", null, null, 5, "kg")
+    private val insulin = ItemCount("medicine", "胰岛素", "300 IU", 1, "box")
+    private val vegetables = ItemCount("vegetables", null, null, 2, "kg")
     private fun item(id: String, unit: String, address: String, u: Urgency, medicine: Boolean, items: List<ItemCount>, st: PackageState = PackageState.OUT_FOR_DELIVERY) =
         RunnerItem(id, "q$id", "h$id", unit, address, u, medicine, st, items)
 
@@ -83,10 +88,10 @@ object FieldSamples {
                     item("1", "1-201", "丽岛花园3栋", Urgency.CRITICAL, true, listOf(insulin)),
                     item("2", "2-502", "丽岛花园3栋", Urgency.NORMAL, false, listOf(rice)),
                 )),
-                RunnerStopInfo("丽岛花园5栋", listOf(item("3", "1-302", "丽岛花园5栋", Urgency.HIGH, false, listOf(rice, ItemCount("vegetables", null, null, 2))))),
+                RunnerStopInfo("丽岛花园5栋", listOf(item("3", "1-302", "丽岛花园5栋", Urgency.HIGH, false, listOf(rice, vegetables)))),
             ),
             listOf(item("4", "2-101", "丽岛花园7栋", Urgency.NORMAL, false, listOf(rice), PackageState.FAILED)),
-            listOf(rice.copy(quantity = 15), insulin, ItemCount("vegetables", null, null, 2)),
+            listOf(rice.copy(quantity = 15), insulin, vegetables),
         ),
         false, null,
     )
@@ -96,7 +101,7 @@ object FieldSamples {
         PackageMove(1, PackageState.PACKED, NOW - 3_600_000, null, null, null, null),
         PackageMove(2, PackageState.OUT_FOR_DELIVERY, NOW - 1_800_000, null, null, null, null),
     )
-    val handoff = HandoffState(pkg, moves, ProofWay.PIN, "", "", emptyList(), 0, 0, null, "", "", null, 0, false, null)
+    val handoff = HandoffState(pkg, moves, ProofWay.PIN, "", "", emptyList(), 0, 0, null, "", "", null, 0, false, listOf(1L, 5L), false, null)
     val handoffWrongPin = handoff.copy(pin = "123456", triesLeft = 3, failure = DoorstepFailure.Refused("wrong PIN: 3 tries left"))
     val handoffSignature = handoff.copy(
         way = ProofWay.SIGNATURE, padW = 640, padH = 360,
@@ -105,6 +110,8 @@ object FieldSamples {
             listOf(300f to 150f, 380f to 160f, 460f to 140f, 560f to 170f),
         ),
     )
+    /** Only part handed over: the insulin, and 3 of the 5 kg of rice. */
+    val handoffPartial = handoff.copy(pin = "482913", partial = true, given = listOf(1L, 3L))
     val handoffDone = handoff.copy(
         pkg = pkg.copy(status = PackageState.DELIVERED),
         moves = moves + PackageMove(3, PackageState.DELIVERED, NOW, ProofWay.SIGNATURE, "9f2c…", null, null),

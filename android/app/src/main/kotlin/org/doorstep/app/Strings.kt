@@ -6,6 +6,7 @@ import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.DueReason
 import org.doorstep.sdk.DueTier
 import org.doorstep.sdk.FailWhy
+import org.doorstep.sdk.ItemCount
 import org.doorstep.sdk.PackageState
 import org.doorstep.sdk.ProofWay
 import org.doorstep.sdk.ScanResult
@@ -43,6 +44,10 @@ interface Strings : FieldStrings {
     val codeLabel: String
     val enrol: String
     val enrolling: String
+    val readQrPicture: String
+    val notAnEnrolmentQr: String
+    val photoTaken: String
+    val syncOnWifiOnly: String
 
     // Home and sync bar
     fun homeTitle(user: String): String
@@ -153,6 +158,10 @@ object ZhCn : Strings, FieldStrings by ZhCnField {
     override val codeLabel = "绑定码"
     override val enrol = "绑定"
     override val enrolling = "正在绑定…"
+    override val readQrPicture = "从图片读取二维码"
+    override val notAnEnrolmentQr = "这个二维码不是绑定码：请扫描站点管理后台“设备”页上的二维码。"
+    override val photoTaken = "已拍照"
+    override val syncOnWifiOnly = "仅在 Wi-Fi 下同步"
     override fun homeTitle(user: String) = "$user 的工作台"
     override fun role(r: Role) = when (r) {
         Role.SOCIAL_WORKER -> "社工走访"
@@ -355,6 +364,10 @@ object En : Strings, FieldStrings by EnField {
     override val codeLabel = "One-time code"
     override val enrol = "Enrol"
     override val enrolling = "Enrolling…"
+    override val readQrPicture = "Read a QR picture"
+    override val notAnEnrolmentQr = "This QR code is not an enrolment code: scan the one on the dashboard's devices page."
+    override val photoTaken = "Photo taken"
+    override val syncOnWifiOnly = "Sync on Wi-Fi only"
     override fun homeTitle(user: String) = "$user's day"
     override fun role(r: Role) = when (r) {
         Role.SOCIAL_WORKER -> "Visits"
@@ -605,6 +618,19 @@ interface FieldStrings {
     fun pendingUploads(n: Int): String
     val noteLabel: String
     val nothingToday: String
+    /** An item line in words: the catalogue item's name (or the drug's, with its dose), how many and the unit. */
+    fun itemLine(i: ItemCount): String
+    val partlyToggle: String
+    fun handedOver(i: ItemCount): String
+    val deliverPart: String
+    val partEmpty: String
+
+    // Tubes at a bedridden resident's home
+    val atHomeTitle: String
+    val homeSearchLabel: String
+    fun atHome(address: String): String
+    val backToSite: String
+    val noHomeFound: String
 }
 
 object ZhCnField : FieldStrings {
@@ -701,6 +727,26 @@ object ZhCnField : FieldStrings {
     override fun pendingUploads(n: Int) = "$n 个照片/签名待上传"
     override val noteLabel = "备注"
     override val nothingToday = "今天没有要送的包裹"
+    private val names = mapOf(
+        "rice" to "大米", "flour" to "面粉", "cooking_oil" to "食用油", "vegetables" to "蔬菜", "eggs" to "鸡蛋",
+        "infant_formula" to "婴儿奶粉", "medicine" to "药品", "sanitary_products" to "卫生用品", "care_package" to "暖心包",
+    )
+    private val units = mapOf(
+        "kg" to "公斤", "litre" to "升", "piece" to "个", "can" to "罐", "box" to "盒", "pack" to "包", "package" to "份",
+    )
+    override fun itemLine(i: ItemCount): String {
+        val what = if (i.name != null) listOfNotNull(i.name, i.dose).joinToString(" ") else names[i.item] ?: i.item
+        return "$what ${i.quantity}${units[i.unit] ?: i.unit}"
+    }
+    override val partlyToggle = "只交了一部分"
+    override fun handedOver(i: ItemCount) = "交了多少（共 ${itemLine(i)}）"
+    override val deliverPart = "确认部分送达"
+    override val partEmpty = "至少交一样东西；一样没交请记为未送达"
+    override val atHomeTitle = "卧床居民上门采样"
+    override val homeSearchLabel = "按姓名或地址找住户"
+    override fun atHome(address: String) = "上门采样：$address"
+    override val backToSite = "回到检测点"
+    override val noHomeFound = "本机没有这户的登记（上门采样要用有本网格登记的手机）"
 }
 
 object EnField : FieldStrings {
@@ -797,4 +843,29 @@ object EnField : FieldStrings {
     override fun pendingUploads(n: Int) = "$n photos or signatures to upload"
     override val noteLabel = "Note"
     override val nothingToday = "No packages today"
+    private val names = mapOf(
+        "rice" to "Rice", "flour" to "Flour", "cooking_oil" to "Cooking oil", "vegetables" to "Vegetables", "eggs" to "Eggs",
+        "infant_formula" to "Infant formula", "medicine" to "Medicine", "sanitary_products" to "Sanitary products", "care_package" to "Care package",
+    )
+    private fun unit(u: String, n: Long): String = when (u) {
+        "kg" -> " kg"
+        "litre" -> " L"
+        "piece", "" -> ""
+        "box" -> if (n == 1L) " box" else " boxes"
+        "package" -> if (n == 1L) " package" else " packages"
+        else -> if (n == 1L) " $u" else " ${u}s"
+    }
+    override fun itemLine(i: ItemCount): String {
+        val what = if (i.name != null) listOfNotNull(i.name, i.dose).joinToString(" ") else names[i.item] ?: i.item
+        return "$what ${i.quantity}${unit(i.unit, i.quantity)}"
+    }
+    override val partlyToggle = "Only part handed over"
+    override fun handedOver(i: ItemCount) = "Handed over (of ${itemLine(i)})"
+    override val deliverPart = "Partly delivered"
+    override val partEmpty = "Hand over at least one thing; if nothing, record it as not delivered"
+    override val atHomeTitle = "Sampling at a bedridden resident's home"
+    override val homeSearchLabel = "Find the household by name or address"
+    override fun atHome(address: String) = "At home: $address"
+    override val backToSite = "Back to the site"
+    override val noHomeFound = "This phone holds no such household (home sampling needs a phone with the grid's registry)"
 }

@@ -232,6 +232,9 @@ class FieldPresenterTest {
             p.onEvent(HandoffEvents.Deliver)
             val st = p.await { it.triesLeft == left && !it.busy }
             assertTrue(st.failure is DoorstepFailure.Refused)
+            // Only the line in the person's language with the tries left; the core's
+            // message is for the logs.
+            assertNull(st.banner)
         }
         assertTrue(p.state.value.pinLocked)
         p.onEvent(HandoffEvents.PinChanged(pin))
@@ -297,6 +300,100 @@ class FieldPresenterTest {
         assertEquals("delivery failed: nobody_home", last.note)
         val list = RunnerListPresenter("runner-1", f.services.deliveries, f.scope) {}
         assertEquals(listOf(pkgId), list.await { !it.loading }.day!!.toReturn.map { it.packageId })
+    }
+
+    @Test
+    fun aPartialDeliveryRecordsWhatWasHandedOverAndTheRestGoesBack() {
+        val (pin, pkgId, _) = outForDelivery()
+        val p = PackagePresenter(pkgId, f.services.deliveries, f.scope)
+        assertEquals(listOf(5L), p.await { it.pkg != null }.given)
+        p.onEvent(HandoffEvents.PartialChanged(true))
+        p.onEvent(HandoffEvents.GivenChanged(0, 9))
+        assertEquals("no more than was packed", listOf(5L), p.state.value.given)
+        p.onEvent(HandoffEvents.GivenChanged(0, 0))
+        assertTrue(p.state.value.partEmpty)
+        p.onEvent(HandoffEvents.PinChanged(pin))
+        p.onEvent(HandoffEvents.Deliver)
+        Thread.sleep(200)
+        assertEquals(PackageState.OUT_FOR_DELIVERY, p.state.value.pkg!!.status)
+        p.onEvent(HandoffEvents.GivenChanged(0, 3))
+        p.onEvent(HandoffEvents.Deliver)
+        val part = p.await { it.pkg?.status == PackageState.PARTLY_DELIVERED && !it.busy }
+        assertNull(part.failure)
+        assertEquals(ProofWay.PIN, part.moves.last().proofKind)
+        val delivered = kotlinx.coroutines.runBlocking { f.services.deliveries.moves(pkgId) }.last()
+        assertEquals(PackageState.PARTLY_DELIVERED, delivered.status)
+        // The 2 kg not handed over go back to the station.
+        assertTrue(part.canReturn)
+        p.onEvent(HandoffEvents.Return)
+        assertEquals(PackageState.RETURNED, p.await { it.pkg?.status == PackageState.RETURNED }.pkg!!.status)
+        f.restart()
+        f.seed { d -> assertEquals(listOf(org.doorstep.core.model.ItemLine(item = "rice", quantity = 3L)), d.`package`(pkgId).delivered) }
+    }
+
+    @Test
+    fun itemsAreNamedFromTheCatalogueInEachLanguage() {
+        val (_, pkgId, _) = outForDelivery()
+        val list = RunnerListPresenter("runner-1", f.services.deliveries, f.scope) {}
+        val line = list.await { !it.loading }.day!!.stops.single().packages.single().items.single()
+        assertEquals("kg", line.unit)
+        assertEquals("Rice 5 kg", En.itemLine(line))
+        assertEquals("大米 5公斤", ZhCn.itemLine(line))
+        val drug = org.doorstep.sdk.ItemCount("medicine", "二甲双胍", "500 mg", 2, "box")
+        assertEquals("二甲双胍 500 mg 2 boxes", En.itemLine(drug))
+        assertEquals("二甲双胍 500 mg 2盒", ZhCn.itemLine(drug))
+        val p = PackagePresenter(pkgId, f.services.deliveries, f.scope)
+        assertEquals("kg", p.await { it.pkg != null }.pkg!!.items.single().unit)
+    }
+
+    @Test
+    fun aTubeGoesToABedriddenResidentsHomeAndItsScansAreRecordedThere() {
+        val t = TubesPresenter(SITE, "1", f.services.checkin, f.scope, registry = f.services.registry)
+        assertTrue(t.await { !it.busy }.canGoHome)
+        t.onEvent(TubesEvents.CodeChanged("T-0100"))
+        t.onEvent(TubesEvents.Open)
+        t.await { it.current?.code == "T-0100" && !it.busy }
+        t.onEvent(TubesEvents.HomeQueryChanged("居民9"))
+        val hit = t.await { it.homeHits.isNotEmpty() }.homeHits.first { it.name == "居民9" }
+        t.onEvent(TubesEvents.HomeChosen(hit))
+        assertEquals(hit.householdId, t.state.value.home!!.householdId)
+        t.onEvent(TubesEvents.Scanned(passes["p8"]!!))
+        val st = t.await { it.current?.members == 1 && !it.busy }
+        assertTrue(st.lastScan!!.added)
+        // Back at the site, the next scan is at the lane.
+        t.onEvent(TubesEvents.LeaveHome)
+        t.onEvent(TubesEvents.Scanned(passes["p9"]!!))
+        t.await { it.current?.members == 2 && !it.busy }
+        // A household this phone does not hold is refused, and nothing is recorded.
+        t.onEvent(TubesEvents.HomeChosen(hit.copy(householdId = "0190a6d2-0000-7000-8000-000000000000")))
+        t.onEvent(TubesEvents.Scanned(passes["p10"]!!))
+        assertTrue(t.await { !it.busy && it.failure != null }.failure is DoorstepFailure.NotFound)
+        assertEquals(2, t.state.value.current!!.members)
+        f.restart()
+        f.seed { d ->
+            val scans = d.checkIns(SITE, d.checkinDay())
+            assertEquals(2, scans.size)
+            assertEquals(org.doorstep.core.model.Place.Home(hit.householdId), scans[0].place)
+            assertEquals(org.doorstep.core.model.Place.Lane("1"), scans[1].place)
+        }
+    }
+
+    @Test
+    fun theMarshalsSetUpIsKeptAcrossARestart() {
+        val m = MarshalPresenter(f.services.checkin, f.scope)
+        assertTrue(!m.state.value.ready)
+        m.onEvent(MarshalEvents.SiteChanged(" $SITE "))
+        m.onEvent(MarshalEvents.LaneChanged("3"))
+        m.onEvent(MarshalEvents.PauseChanged(5))
+        m.onEvent(MarshalEvents.Begin)
+        m.await { it.ready && it.today != null }
+        m.scanned(passes["p0"]!!)
+        f.restart()
+        // The app starts again: the scanner opens at the same site and lane, with its pause.
+        val again = MarshalPresenter(f.services.checkin, f.scope)
+        val st = again.await { it.ready && it.today != null }
+        assertEquals(Triple(SITE, "3", 5), Triple(st.site, st.lane, st.pauseSeconds))
+        assertEquals(1, st.today!!.scans)
     }
 
     private companion object {

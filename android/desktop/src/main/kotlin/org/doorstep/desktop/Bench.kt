@@ -3,6 +3,7 @@ package org.doorstep.desktop
 import androidx.compose.foundation.lazy.LazyListState
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.ui.ImageComposeScene
 import androidx.compose.ui.unit.Density
 import kotlinx.coroutines.CoroutineScope
@@ -30,13 +31,15 @@ import java.time.Instant
 /**
  * The app's own timings, printed: cold start to the due list's first frame, "finish
  * visit" to the next frame (presenter + core + one frame), and scrolling a 500-entry due
- * list; and a decoded code to the marshal's outcome card over 2,000 scans. Renders headlessly (ImageComposeScene) at phone size over a real store of
- * [RESIDENTS] residents. Run by scripts/app-bench.sh.
+ * list; and a decoded code to the marshal's outcome card over 2,000 scans, with the heap
+ * after GC before and after 1,000 scans more. Renders headlessly (ImageComposeScene) at
+ * phone size over a real store of [RESIDENTS] residents. Run by scripts/app-bench.sh.
  */
 object Bench {
     private const val RESIDENTS = 500
     private const val VISITS = 200
     private const val SCANS = 2_000
+    private const val IN_A_ROW = 1_000
     private const val PASSES = "passes.txt"
     private val key = ByteArray(32) { 9 }
 
@@ -150,53 +153,56 @@ object Bench {
 
     /**
      * [SCANS] decoded codes to the outcome card: presenter + core to the new state, and to
-     * the next frame; then the heap after 1,000 more, to see it does not grow. Each resident's
-     * pass is scanned at a few sites, so most are admissions and none is paused on.
+     * the card's next frame; then [IN_A_ROW] more scans in a row with the heap (after GC)
+     * before and after, to see it does not grow. Each resident's pass is scanned at a few
+     * sites, so most are admissions; the scanner pauses after each, as on a phone, and the
+     * marshal's tap ("next") ends the pause before the next code.
      */
     private fun scans(sv: DoorstepServices, scope: CoroutineScope, passes: List<String>) {
-        val cores = ArrayList<Long>()
-        val frames = ArrayList<Long>()
         fun heapMb(): Long {
             repeat(3) { System.gc() }
             val r = Runtime.getRuntime()
             return (r.totalMemory() - r.freeMemory()) / 1_000_000
         }
-        var heapAfterFirst = 0L
-        for (round in 0 until 2) {
-            val n = if (round == 0) SCANS else 1_000
-            var site = 0
-            var p = MarshalPresenter(sv.checkin, scope, site = "bench-$round-0", pauseSeconds = 0)
+        fun marshal(site: String): MarshalPresenter {
+            val p = MarshalPresenter(sv.checkin, scope, site = site, pauseSeconds = 0)
             p.onEvent(MarshalEvents.Begin)
-            val s = scene {
-                MarshalView(p.state.value, {})
-            }
-            for (i in 0 until n) {
-                if (i > 0 && i % passes.size == 0) {
-                    site++
-                    p = MarshalPresenter(sv.checkin, scope, site = "bench-$round-$site", pauseSeconds = 0)
-                    p.onEvent(MarshalEvents.Begin)
-                    runBlocking { p.state.first { it.ready } }
-                }
-                val before = p.state.value.card?.n ?: 0
-                p.onEvent(MarshalEvents.Next)
-                val a = System.nanoTime()
-                p.onEvent(MarshalEvents.Scanned(passes[i % passes.size]))
-                runBlocking { p.state.first { (it.card?.n ?: 0) > before && !it.busy } }
-                cores += System.nanoTime() - a
-                s.render(i * 16_666_667L)
-                frames += System.nanoTime() - a
-            }
-            s.close()
-            if (round == 0) {
-                println("decoded code to its state (presenter + core), ${cores.size} scans: ${stats(cores)}")
-                println("decoded code to the card's frame (presenter + core + a software-rendered frame): ${stats(frames)}")
-                heapAfterFirst = heapMb()
-            } else {
-                println("heap after $SCANS scans: $heapAfterFirst MB; after 1,000 more: ${heapMb()} MB")
-            }
-            cores.clear()
-            frames.clear()
+            runBlocking { p.state.first { it.ready && it.today != null } }
+            return p
         }
+        // The scene draws whichever presenter is current, as the app's screen would.
+        val current = mutableStateOf(marshal("bench-0"))
+        val s = scene {
+            val st by current.value.state.collectAsState()
+            MarshalView(st, {})
+        }
+        var frameAt = 0L
+        s.render(frameAt)
+        var site = 0
+        fun scanOnce(i: Int, cores: MutableList<Long>?, frames: MutableList<Long>?) {
+            if (i > 0 && i % passes.size == 0) current.value = marshal("bench-${++site}")
+            val p = current.value
+            val before = p.state.value.card?.n ?: 0
+            p.onEvent(MarshalEvents.Next)
+            val a = System.nanoTime()
+            p.onEvent(MarshalEvents.Scanned(passes[i % passes.size]))
+            runBlocking { p.state.first { (it.card?.n ?: 0) > before && !it.busy } }
+            cores?.add(System.nanoTime() - a)
+            frameAt += 16_666_667L
+            s.render(frameAt)
+            frames?.add(System.nanoTime() - a)
+        }
+        val cores = ArrayList<Long>()
+        val frames = ArrayList<Long>()
+        for (i in 0 until SCANS) scanOnce(i, cores, frames)
+        check(current.value.state.value.card != null) { "no card after $SCANS scans" }
+        println("decoded code to its state (presenter + core), ${cores.size} scans: ${stats(cores)}")
+        println("decoded code to the card's frame (presenter + core + a software-rendered frame): ${stats(frames)}")
+        val before = heapMb()
+        for (i in SCANS until SCANS + IN_A_ROW) scanOnce(i, null, null)
+        val after = heapMb()
+        s.close()
+        println("$IN_A_ROW scans in a row after those: heap after GC $before MB before, $after MB after")
     }
 
     private fun stats(ns: List<Long>): String {

@@ -12,6 +12,7 @@ import kotlinx.coroutines.runBlocking
 import org.doorstep.app.AppGraph
 import org.doorstep.app.DoorstepApp
 import org.doorstep.app.Language
+import org.doorstep.app.visit.PhotoShelf
 import org.doorstep.sdk.CoreLog
 import org.doorstep.sdk.DoorstepServices
 import org.doorstep.sdk.FileKeyProvider
@@ -29,7 +30,7 @@ fun main(args: Array<String>) {
     CoreLog.install { level, target, message -> System.err.println("[$level] $target: $message") }
     val services = runBlocking { DoorstepServices.open(dir, FileKeyProvider(File(dir, "store.key"))) }
     // The desktop has no camera: a picture file (a pass's PNG, a photo) stands in for it.
-    val graph = AppGraph(services, server, language, pickImage = ::chooseImage)
+    val graph = AppGraph(services, server, language, pickImage = ::chooseImage, photos = PhotoShelf(File(dir, "photos")))
     graph.autoSync(CoroutineScope(SupervisorJob() + Dispatchers.Default))
     application {
         Window(

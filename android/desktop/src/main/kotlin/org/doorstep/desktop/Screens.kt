@@ -29,8 +29,8 @@ object Screens {
     }
 
     val all: List<Pair<String, @Composable () -> Unit>> = listOf<Pair<String, @Composable () -> Unit>>(
-        "first-run" to { FirstRunView(Samples.firstRun) {} },
-        "first-run-refused" to { FirstRunView(Samples.firstRunRefused) {} },
+        "first-run" to { FirstRunView(Samples.firstRun, {}) },
+        "first-run-refused" to { FirstRunView(Samples.firstRunRefused, {}) },
         "due-list" to home(Samples.syncBar),
         "due-list-syncing" to home(Samples.syncRunning),
         "due-list-offline" to home(Samples.syncOffline),
@@ -45,9 +45,11 @@ object Screens {
         "marshal-setup" to role(Role.MARSHAL) { MarshalView(FieldSamples.marshalSetUp, {}) },
         "tubes" to { TubesView(FieldSamples.tubes, {}, {}) },
         "tubes-recall" to { TubesView(FieldSamples.tubesRecall, {}, {}) },
+        "tubes-at-home" to { TubesView(FieldSamples.tubesAtHome, {}, {}) },
         "runner-list" to role(Role.RUNNER) { RunnerListView(FieldSamples.runnerList, {}) },
         "package" to { PackageView(FieldSamples.handoff, {}, {}, pickPhoto = {}) },
         "package-wrong-pin" to { PackageView(FieldSamples.handoffWrongPin, {}, {}) },
+        "package-partly" to { PackageView(FieldSamples.handoffPartial, {}, {}) },
         "package-signature" to { PackageView(FieldSamples.handoffSignature, {}, {}) },
         "package-delivered" to { PackageView(FieldSamples.handoffDone, {}, {}) },
     ) + FieldSamples.outcomes.map { (name, o) ->

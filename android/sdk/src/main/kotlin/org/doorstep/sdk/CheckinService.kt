@@ -1,6 +1,7 @@
 package org.doorstep.sdk
 
 import org.doorstep.core.model.ScanOutcome as FfiOutcome
+import org.doorstep.core.model.SiteSetup as FfiSetup
 import org.doorstep.core.model.Tube as FfiTube
 
 /** The marshal's scans and pooled tubes. The core decides every outcome. */
@@ -20,12 +21,30 @@ class CheckinService internal constructor(private val s: DoorstepServices) {
         SiteDay(day, all.size, all.count { it.outcome is FfiOutcome.Admitted || it.outcome is FfiOutcome.Priority })
     }
 
+    /** The marshal's set-up kept on this phone, or null before the first. */
+    suspend fun setUp(): SiteSetUp? = s.call { d -> d.siteSetup()?.let { SiteSetUp(it.site, it.lane, it.pauseSeconds.toInt()) } }
+
+    /** Keeps the marshal's set-up on this phone (not synced); returns it trimmed. */
+    suspend fun keepSetUp(setUp: SiteSetUp): SiteSetUp = s.call { d ->
+        d.setSiteSetup(FfiSetup(setUp.site, setUp.lane, setUp.pauseSeconds.coerceAtLeast(0).toUInt()))
+            .let { SiteSetUp(it.site, it.lane, it.pauseSeconds.toInt()) }
+    }
+
     suspend fun openTube(code: String, site: String, capacity: Int?): TubeInfo =
         s.call { it.openTube(code, site, capacity?.toUInt()).toApp() }.also { s.sync.wrote() }
 
     /** Scans a pass into an open tube: the scan is the resident's check-in too. */
     suspend fun tubeScan(tubeId: String, text: String, lane: String): TubeScanResult = s.call { d ->
         val r = d.tubeScan(tubeId, text, lane)
+        TubeScanResult(r.outcome.toApp(), r.added, r.tube.toApp())
+    }.also { s.sync.wrote() }
+
+    /**
+     * Scans a bedridden resident's pass into an open tube at their home; the household must
+     * be one this phone's registry holds.
+     */
+    suspend fun tubeScanAtHome(tubeId: String, text: String, householdId: String): TubeScanResult = s.call { d ->
+        val r = d.tubeScanAtHome(tubeId, text, householdId)
         TubeScanResult(r.outcome.toApp(), r.added, r.tube.toApp())
     }.also { s.sync.wrote() }
 

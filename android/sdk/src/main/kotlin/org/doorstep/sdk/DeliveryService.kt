@@ -12,13 +12,27 @@ import org.doorstep.core.model.SignatureStroke
 
 /** The runner's packages and their handoffs. The core checks every proof. */
 class DeliveryService internal constructor(private val s: DoorstepServices) {
+    /** Each catalogue code's unit, read from the core once (the catalogue is built in). */
+    @Volatile
+    private var units: Map<String, String>? = null
+
+    private fun unitsOf(d: org.doorstep.core.Doorstep): Map<String, String> =
+        units ?: d.itemCatalogue().associate { it.code to it.unit }.also { units = it }
+
+    private fun ItemLine.toApp(d: org.doorstep.core.Doorstep) = ItemCount(item, name, dose, quantity, unitsOf(d)[item].orEmpty())
+
+    private fun RunnerPackage.toApp(d: org.doorstep.core.Doorstep) = RunnerItem(
+        packageId, requestId, householdId, unit, address, Urgency.valueOf(urgency.name), medicine,
+        PackageState.valueOf(status.name), items.map { it.toApp(d) },
+    )
+
     /** [runner]'s walking route by building and unit, urgent and medicine first. */
     suspend fun runnerList(runner: String): RunnerDay = s.call { d ->
         val l = d.runnerList(runner)
         RunnerDay(
-            l.stops.map { st -> RunnerStopInfo(st.building, st.packages.map { it.toApp() }) },
-            l.toReturn.map { it.toApp() },
-            l.itemsLeft.map { it.toApp() },
+            l.stops.map { st -> RunnerStopInfo(st.building, st.packages.map { it.toApp(d) }) },
+            l.toReturn.map { it.toApp(d) },
+            l.itemsLeft.map { it.toApp(d) },
         )
     }
 
@@ -28,7 +42,7 @@ class DeliveryService internal constructor(private val s: DoorstepServices) {
         val notes = d.deliveryRequest(p.requestId).notes
         PackageInfo(
             p.id, p.requestId, p.householdId, p.address, p.unit, Urgency.valueOf(p.urgency.name), p.medicine,
-            p.items.map { it.toApp() }, PackageState.valueOf(p.status.name), p.reason?.let { FailWhy.valueOf(it.name) }, notes,
+            p.items.map { it.toApp(d) }, PackageState.valueOf(p.status.name), p.reason?.let { FailWhy.valueOf(it.name) }, notes,
         )
     }
 
@@ -99,11 +113,4 @@ private fun HandoffProof.toFfi(): Proof = when (this) {
     )
 }
 
-private fun ItemLine.toApp() = ItemCount(item, name, dose, quantity)
-
 private fun ItemCount.toFfi() = ItemLine(item = item, name = name, dose = dose, quantity = quantity)
-
-private fun RunnerPackage.toApp() = RunnerItem(
-    packageId, requestId, householdId, unit, address, Urgency.valueOf(urgency.name), medicine,
-    PackageState.valueOf(status.name), items.map { it.toApp() },
-)

@@ -222,6 +222,9 @@ sealed interface ScanResult {
     data class InOpenTube(val tubeCode: String) : ScanResult
 }
 
+/** A marshal's set-up kept on the phone: site, lane and the pause after each person (0: a tap). */
+data class SiteSetUp(val site: String, val lane: String, val pauseSeconds: Int)
+
 /** A site's day so far: scans and admissions. */
 data class SiteDay(val day: String, val scans: Int, val admitted: Int)
 
@@ -259,8 +262,12 @@ enum class PackageState { REQUESTED, PACKED, OUT_FOR_DELIVERY, DELIVERED, PARTLY
 /** Why a delivery failed. */
 enum class FailWhy { NOBODY_HOME, REFUSED, WRONG_ADDRESS }
 
-/** One item and how many (a drug with its name and dose). */
-data class ItemCount(val item: String, val name: String?, val dose: String?, val quantity: Long)
+/**
+ * One item and how many (a drug with its name and dose). [unit] is what one of [quantity]
+ * counts, from the core's catalogue (`kg`, `box`); empty for a code this build's catalogue
+ * does not hold.
+ */
+data class ItemCount(val item: String, val name: String?, val dose: String?, val quantity: Long, val unit: String)
 
 /** A package on a runner's list. */
 data class RunnerItem(

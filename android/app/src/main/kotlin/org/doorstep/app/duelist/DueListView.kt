@@ -15,10 +15,12 @@ import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyListState
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.lazy.rememberLazyListState
+import androidx.compose.material3.ExperimentalMaterial3Api
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.pulltorefresh.PullToRefreshBox
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -36,6 +38,7 @@ import org.doorstep.app.SecondaryButton
 import org.doorstep.app.tierColor
 import org.doorstep.sdk.DueItem
 
+@OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun DueListView(state: DueListState, onEvent: (DueListEvents) -> Unit, listState: LazyListState = rememberLazyListState()) {
     val s = LocalStrings.current
@@ -48,6 +51,7 @@ fun DueListView(state: DueListState, onEvent: (DueListEvents) -> Unit, listState
                 singleLine = true,
                 modifier = Modifier.weight(1f).testTag("search"),
             )
+            // The pull gesture cannot be reached by keyboard or a screen reader; the button can.
             SecondaryButton(s.refresh, modifier = Modifier.padding(start = 8.dp).testTag("refresh")) { onEvent(DueListEvents.Refresh) }
         }
         FailureText(state.failure?.let(s::failure))
@@ -67,9 +71,15 @@ fun DueListView(state: DueListState, onEvent: (DueListEvents) -> Unit, listState
                 }
             }
         } else {
-            if (!state.loading && state.items.isEmpty()) Text(s.nothingDue, Modifier.padding(16.dp))
-            LazyColumn(Modifier.fillMaxSize().testTag("duelist"), state = listState) {
-                items(state.items, key = { it.householdId + "/" + it.residentId }) { DueRow(it) { onEvent(DueListEvents.Open(it.householdId)) } }
+            PullToRefreshBox(
+                isRefreshing = state.loading,
+                onRefresh = { onEvent(DueListEvents.Refresh) },
+                modifier = Modifier.fillMaxSize().testTag("pull-to-refresh"),
+            ) {
+                LazyColumn(Modifier.fillMaxSize().testTag("duelist"), state = listState) {
+                    if (!state.loading && state.items.isEmpty()) item { Text(s.nothingDue, Modifier.padding(16.dp)) }
+                    items(state.items, key = { it.householdId + "/" + it.residentId }) { DueRow(it) { onEvent(DueListEvents.Open(it.householdId)) } }
+                }
             }
         }
     }

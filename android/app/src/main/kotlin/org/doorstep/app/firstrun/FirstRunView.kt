@@ -20,10 +20,20 @@ import androidx.compose.ui.unit.dp
 import org.doorstep.app.FailureText
 import org.doorstep.app.LocalStrings
 import org.doorstep.app.PrimaryButton
+import org.doorstep.app.SecondaryButton
 import org.doorstep.app.TitleBar
 
+/**
+ * Enrolment: the address and the code, typed or read from the dashboard's QR by [camera]
+ * (the platform's viewfinder; nothing on the desktop) or from a picture ([readQrPicture]).
+ */
 @Composable
-fun FirstRunView(state: FirstRunState, onEvent: (FirstRunEvents) -> Unit) {
+fun FirstRunView(
+    state: FirstRunState,
+    onEvent: (FirstRunEvents) -> Unit,
+    readQrPicture: (() -> Unit)? = null,
+    camera: @Composable () -> Unit = {},
+) {
     val s = LocalStrings.current
     Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState())) {
         TitleBar(s.firstRunTitle, onBack = null)
@@ -46,7 +56,11 @@ fun FirstRunView(state: FirstRunState, onEvent: (FirstRunEvents) -> Unit) {
                 keyboardOptions = KeyboardOptions(capitalization = KeyboardCapitalization.Characters),
                 modifier = Modifier.fillMaxWidth().testTag("code"),
             )
-            FailureText(state.failure?.let(s::failure))
+            camera()
+            if (readQrPicture != null) {
+                SecondaryButton(s.readQrPicture, modifier = Modifier.fillMaxWidth().testTag("qr-picture")) { readQrPicture() }
+            }
+            FailureText(state.failure?.let(s::failure) ?: s.notAnEnrolmentQr.takeIf { state.notACode })
             PrimaryButton(
                 if (state.busy) s.enrolling else s.enrol,
                 enabled = state.canEnrol,

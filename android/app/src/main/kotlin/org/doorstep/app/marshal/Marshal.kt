@@ -9,6 +9,7 @@ import org.doorstep.sdk.CheckinService
 import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.ScanResult
 import org.doorstep.sdk.SiteDay
+import org.doorstep.sdk.SiteSetUp
 
 /** One outcome as the big card shows it; [n] tells two equal outcomes apart. */
 data class ScanCard(val n: Int, val outcome: ScanResult, val atMs: Long)
@@ -56,7 +57,9 @@ sealed interface MarshalEvents {
 
 /**
  * The marshal's scanner: site and lane, one large card per outcome, a pause after each so a
- * code in view is never read twice in a row, manual entry, and the day's count.
+ * code in view is never read twice in a row, manual entry, and the day's count. The set-up
+ * is kept in the store when scanning begins; given no [site], the presenter resumes the kept
+ * one (after a restart the scanner opens where the marshal left it).
  */
 class MarshalPresenter(
     private val checkin: CheckinService,
@@ -72,6 +75,20 @@ class MarshalPresenter(
 ) {
     private var cards = 0
     private var resume: Job? = null
+
+    init {
+        if (site.isBlank()) {
+            run(::failed) {
+                val kept = checkin.setUp() ?: return@run
+                set { s ->
+                    // Only into an untouched set-up: what the marshal typed meanwhile wins.
+                    if (s.ready || s.site.isNotBlank()) s
+                    else s.copy(site = kept.site, lane = kept.lane, pauseSeconds = kept.pauseSeconds, ready = true)
+                }
+                if (state.value.ready) refreshToday()
+            }
+        }
+    }
 
     private fun failed(f: DoorstepFailure) = set { it.copy(busy = false, failure = f) }
 
@@ -118,7 +135,10 @@ class MarshalPresenter(
             is MarshalEvents.PauseChanged -> set { it.copy(pauseSeconds = event.seconds.coerceAtLeast(0)) }
             MarshalEvents.Begin -> if (s.canBegin) {
                 set { it.copy(site = it.site.trim(), lane = it.lane.trim(), ready = true, paused = false, failure = null) }
-                run(::failed) { refreshToday() }
+                run(::failed) {
+                    checkin.keepSetUp(SiteSetUp(s.site.trim(), s.lane.trim(), s.pauseSeconds))
+                    refreshToday()
+                }
             }
             MarshalEvents.ChangeSetUp -> set { it.copy(ready = false) }
             // While paused, or while the last code is being checked, the camera's reads are

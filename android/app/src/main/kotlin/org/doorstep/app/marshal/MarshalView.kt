@@ -26,7 +26,7 @@ import org.doorstep.app.SectionTitle
 /**
  * The marshal's screen: the set-up until it is done, then the camera's place, the last
  * outcome's card, the day's count and manual entry. [camera] is the platform's viewfinder
- * (CameraX on Android; on the desktop a picture chooser); [pickImage] reads a picture.
+ * (the camera2 scanner on Android; nothing on the desktop); [pickImage] reads a picture.
  */
 @Composable
 fun MarshalView(

@@ -1,10 +1,14 @@
 package org.doorstep.app.marshal
 
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.launch
 import org.doorstep.app.Presenter
 import org.doorstep.sdk.CheckinService
 import org.doorstep.sdk.DoorstepFailure
 import org.doorstep.sdk.RecallEntry
+import org.doorstep.sdk.RegistryService
+import org.doorstep.sdk.SearchResult
 import org.doorstep.sdk.TubeInfo
 import org.doorstep.sdk.TubeOutcome
 import org.doorstep.sdk.TubeScanResult
@@ -25,12 +29,22 @@ data class TubesState(
     /** The tube whose recall list is open, and the list. */
     val recallOf: TubeInfo?,
     val recall: List<RecallEntry>,
+    /** Whether this phone can sample at homes (it has a registry to find them in). */
+    val canGoHome: Boolean,
+    /** The bedridden resident's household the marshal samples at; null at the site. */
+    val home: HomeStop?,
+    /** What the marshal typed to find the household, and the residents found. */
+    val homeQuery: String,
+    val homeHits: List<SearchResult>,
     val busy: Boolean,
     val failure: DoorstepFailure?,
 ) {
     /** Tubes that came back positive: each has a recall list. */
     val positive: List<TubeInfo> get() = tubes.filter { it.result == TubeOutcome.POSITIVE }
 }
+
+/** A household the marshal samples at, and its address as shown. */
+data class HomeStop(val householdId: String, val address: String)
 
 sealed interface TubesEvents {
     data class CodeChanged(val text: String) : TubesEvents
@@ -44,21 +58,32 @@ sealed interface TubesEvents {
     data class ShowRecall(val tubeId: String) : TubesEvents
     data object CloseRecall : TubesEvents
     data object Refresh : TubesEvents
+    /** Searching the registry for a bedridden resident's household. */
+    data class HomeQueryChanged(val text: String) : TubesEvents
+    /** At this resident's home: the tube's scans are recorded there. */
+    data class HomeChosen(val hit: SearchResult) : TubesEvents
+    /** Back at the site's lane. */
+    data object LeaveHome : TubesEvents
 }
 
 /**
  * Pooled tubes at the marshal's site: open one, scan residents into it up to its capacity
- * (shown as it fills), seal it; a positive tube's recall list when its result arrives.
+ * (shown as it fills), seal it; a positive tube's recall list when its result arrives. With
+ * a [registry], a tube also goes door to door: scans at a bedridden resident's home are
+ * recorded there (the core checks the household is one this phone knows).
  */
 class TubesPresenter(
     site: String,
     lane: String,
     private val checkin: CheckinService,
     scope: CoroutineScope,
+    private val registry: RegistryService? = null,
 ) : Presenter<TubesState, TubesEvents>(
-    TubesState(site, lane, emptyList(), null, "", 10, null, null, emptyList(), false, null),
+    TubesState(site, lane, emptyList(), null, "", 10, null, null, emptyList(), registry != null, null, "", emptyList(), false, null),
     scope,
 ) {
+    private var searching: Job? = null
+
     init {
         run(::failed) { load() }
     }
@@ -94,8 +119,9 @@ class TubesPresenter(
                 if (cur == null || cur.sealed) {
                     open(event.text.trim())
                 } else {
+                    val home = s.home
                     act {
-                        val r = checkin.tubeScan(cur.id, event.text, s.lane)
+                        val r = if (home != null) checkin.tubeScanAtHome(cur.id, event.text, home.householdId) else checkin.tubeScan(cur.id, event.text, s.lane)
                         set { it.copy(lastScan = r, current = r.tube) }
                     }
                 }
@@ -113,6 +139,23 @@ class TubesPresenter(
             }
             TubesEvents.CloseRecall -> set { it.copy(recallOf = null, recall = emptyList()) }
             TubesEvents.Refresh -> act { }
+            is TubesEvents.HomeQueryChanged -> {
+                set { it.copy(homeQuery = event.text) }
+                val reg = registry ?: return
+                searching?.cancel()
+                searching = scope.launch {
+                    try {
+                        val hits = reg.search(event.text, 10)
+                        set { if (it.homeQuery == event.text) it.copy(homeHits = hits) else it }
+                    } catch (f: DoorstepFailure) {
+                        failed(f)
+                    }
+                }
+            }
+            is TubesEvents.HomeChosen -> set {
+                it.copy(home = HomeStop(event.hit.householdId, event.hit.address), homeQuery = "", homeHits = emptyList(), lastScan = null)
+            }
+            TubesEvents.LeaveHome -> set { it.copy(home = null, lastScan = null) }
         }
     }
 }

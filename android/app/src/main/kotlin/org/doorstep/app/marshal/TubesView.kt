@@ -1,6 +1,10 @@
 package org.doorstep.app.marshal
 
+import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.ui.Alignment
+import org.doorstep.app.MinTouch
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
@@ -42,6 +46,7 @@ fun TubesView(state: TubesState, onEvent: (TubesEvents) -> Unit, onBack: () -> U
                     if (cur.members >= cur.capacity) Text(s.tubeFull, color = MaterialTheme.colorScheme.error)
                     state.lastScan?.let { r -> Text(s.outcomeTitle(r.outcome), color = cueOf(r.outcome).colour, fontWeight = FontWeight.Bold, modifier = Modifier.testTag("tube-last")) }
                 }
+                if (state.canGoHome) AtHome(state, onEvent)
                 camera()
                 Text(s.scanIntoTube)
                 // A damaged pass, or the desktop, where no camera reads it.
@@ -85,4 +90,27 @@ fun TubesView(state: TubesState, onEvent: (TubesEvents) -> Unit, onBack: () -> U
             }
         }
     }
+}
+
+/** Door-to-door sampling: find the bedridden resident's household, or go back to the site. */
+@Composable
+private fun AtHome(state: TubesState, onEvent: (TubesEvents) -> Unit) {
+    val s = LocalStrings.current
+    val home = state.home
+    if (home != null) {
+        Row(Modifier.fillMaxWidth().padding(vertical = 4.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(s.atHome(home.address), Modifier.weight(1f).testTag("at-home"), fontWeight = FontWeight.Bold)
+            SecondaryButton(s.backToSite, modifier = Modifier.testTag("leave-home")) { onEvent(TubesEvents.LeaveHome) }
+        }
+        return
+    }
+    SectionTitle(s.atHomeTitle)
+    OutlinedTextField(state.homeQuery, { onEvent(TubesEvents.HomeQueryChanged(it)) }, label = { Text(s.homeSearchLabel) }, singleLine = true, modifier = Modifier.fillMaxWidth().testTag("home-search"))
+    state.homeHits.forEach { h ->
+        Text(
+            "${h.name} · ${h.address}",
+            Modifier.fillMaxWidth().heightIn(min = MinTouch).clickable { onEvent(TubesEvents.HomeChosen(h)) }.padding(vertical = 12.dp).testTag("home-hit"),
+        )
+    }
+    if (state.homeQuery.isNotBlank() && state.homeHits.isEmpty()) Text(s.noHomeFound, style = MaterialTheme.typography.bodySmall)
 }

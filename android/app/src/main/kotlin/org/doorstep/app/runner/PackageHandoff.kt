@@ -30,12 +30,30 @@ data class HandoffState(
     val triesLeft: Int?,
     /** Photos and signatures of this package not yet uploaded. */
     val pendingUploads: Int,
+    /** Only part of the package is handed over: [given] says how much of each line. */
+    val partial: Boolean,
+    /** How much of each of the package's lines is handed over, in the package's order. */
+    val given: List<Long>,
     val busy: Boolean,
     val failure: DoorstepFailure?,
 ) {
     val done: Boolean
         get() = pkg?.status in setOf(PackageState.DELIVERED, PackageState.PARTLY_DELIVERED, PackageState.FAILED, PackageState.RETURNED)
     val pinLocked: Boolean get() = triesLeft == 0
+
+    /** A partial delivery with nothing handed over: record it as not delivered instead. */
+    val partEmpty: Boolean get() = partial && given.all { it == 0L }
+
+    /** What goes back to the station from here: all of it, or what was not handed over. */
+    val canReturn: Boolean
+        get() = pkg?.status in setOf(PackageState.OUT_FOR_DELIVERY, PackageState.FAILED, PackageState.PARTLY_DELIVERED)
+
+    /**
+     * The failure for the banner. A wrong PIN has its own line with the tries left in the
+     * person's language, so the core's message (for logs) is not shown for it.
+     */
+    val banner: DoorstepFailure?
+        get() = failure.takeUnless { it is DoorstepFailure.Refused && way == ProofWay.PIN && triesLeft != null }
 }
 
 sealed interface HandoffEvents {
@@ -49,6 +67,10 @@ sealed interface HandoffEvents {
     data class Photo(val bytes: ByteArray) : HandoffEvents
     data class ReasonChanged(val text: String) : HandoffEvents
     data class NoteChanged(val text: String) : HandoffEvents
+    /** Only part of the package is handed over (or, off, all of it). */
+    data class PartialChanged(val on: Boolean) : HandoffEvents
+    /** How much of the package's line [index] is handed over. */
+    data class GivenChanged(val index: Int, val quantity: Long) : HandoffEvents
     data object Deliver : HandoffEvents
     data class Fail(val why: FailWhy) : HandoffEvents
     data object Return : HandoffEvents
@@ -64,7 +86,7 @@ class PackagePresenter(
     private val deliveries: DeliveryService,
     scope: CoroutineScope,
 ) : Presenter<HandoffState, HandoffEvents>(
-    HandoffState(null, emptyList(), ProofWay.PIN, "", "", emptyList(), 0, 0, null, "", "", null, 0, false, null),
+    HandoffState(null, emptyList(), ProofWay.PIN, "", "", emptyList(), 0, 0, null, "", "", null, 0, false, emptyList(), false, null),
     scope,
 ) {
     init {
@@ -77,7 +99,10 @@ class PackagePresenter(
         val p = deliveries.pkg(packageId)
         val m = deliveries.moves(packageId)
         val pending = deliveries.pendingBlobs().toSet()
-        set { s -> s.copy(pkg = p, moves = m, pendingUploads = m.count { it.proof in pending }, busy = false) }
+        set { s ->
+            val given = if (s.given.size == p.items.size) s.given else p.items.map { it.quantity }
+            s.copy(pkg = p, moves = m, pendingUploads = m.count { it.proof in pending }, given = given, busy = false)
+        }
     }
 
     private fun act(work: suspend () -> Unit) {
@@ -119,9 +144,22 @@ class PackagePresenter(
             is HandoffEvents.Photo -> set { it.copy(photo = event.bytes, way = ProofWay.PHOTO, failure = null) }
             is HandoffEvents.ReasonChanged -> set { it.copy(reason = event.text) }
             is HandoffEvents.NoteChanged -> set { it.copy(note = event.text) }
+            is HandoffEvents.PartialChanged -> set { st ->
+                st.copy(partial = event.on, given = st.pkg?.items?.map { it.quantity } ?: st.given, failure = null)
+            }
+            is HandoffEvents.GivenChanged -> set { st ->
+                val most = st.pkg?.items?.getOrNull(event.index)?.quantity ?: return@set st
+                st.copy(given = st.given.mapIndexed { i, q -> if (i == event.index) event.quantity.coerceIn(0, most) else q })
+            }
             HandoffEvents.Deliver -> {
                 val p = proof(s)
-                if (p != null && !s.busy) act { deliveries.deliver(packageId, p) }
+                val pkg = s.pkg
+                if (p != null && pkg != null && !s.busy && !s.partEmpty) {
+                    // A partial delivery lists what was handed over; the core checks it
+                    // against what was packed.
+                    val items = if (s.partial) pkg.items.zip(s.given) { line, q -> line.copy(quantity = q) }.filter { it.quantity > 0 } else null
+                    act { deliveries.deliver(packageId, p, items) }
+                }
             }
             is HandoffEvents.Fail -> if (!s.busy) act { deliveries.fail(packageId, event.why, s.note.trim().ifEmpty { null }) }
             HandoffEvents.Return -> if (!s.busy) act { deliveries.returned(packageId, s.note.trim().ifEmpty { null }) }

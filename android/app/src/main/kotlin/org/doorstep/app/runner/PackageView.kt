@@ -5,6 +5,11 @@ import androidx.compose.foundation.background
 import androidx.compose.foundation.gestures.detectDragGestures
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.material3.Checkbox
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.semantics.Role
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
@@ -61,7 +66,7 @@ fun PackageView(
     Column(Modifier.fillMaxSize()) {
         TitleBar(s.packageTitle, onBack)
         Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(horizontal = 16.dp)) {
-            FailureText(state.failure?.let(s::failure))
+            FailureText(state.banner?.let(s::failure))
             val p = state.pkg ?: return@Column
             Panel {
                 Text(listOfNotNull(p.address, p.unit).joinToString(" "), fontWeight = FontWeight.Bold, style = MaterialTheme.typography.titleMedium)
@@ -94,13 +99,19 @@ fun PackageView(
                 state.triesLeft?.let { n ->
                     Text(if (n == 0) s.pinLocked else s.triesLeft(n), color = MaterialTheme.colorScheme.error, fontWeight = FontWeight.Bold, modifier = Modifier.testTag("tries-left"))
                 }
-                PrimaryButton(s.deliver, enabled = !state.busy, modifier = Modifier.fillMaxWidth().padding(top = 8.dp).testTag("deliver")) { onEvent(HandoffEvents.Deliver) }
+                PartialDelivery(state, onEvent)
+                PrimaryButton(
+                    if (state.partial) s.deliverPart else s.deliver, enabled = !state.busy && !state.partEmpty,
+                    modifier = Modifier.fillMaxWidth().padding(top = 8.dp).testTag("deliver"),
+                ) { onEvent(HandoffEvents.Deliver) }
                 OutlinedTextField(state.note, { onEvent(HandoffEvents.NoteChanged(it)) }, label = { Text(s.noteLabel) }, modifier = Modifier.fillMaxWidth().testTag("handoff-note"))
                 SectionTitle(s.failedTitle)
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     FailWhy.entries.forEach { w -> SecondaryButton(s.failWhy(w), enabled = !state.busy, modifier = Modifier.testTag("fail-$w")) { onEvent(HandoffEvents.Fail(w)) } }
                 }
-                DangerButton(s.returnToStation, modifier = Modifier.testTag("return")) { onEvent(HandoffEvents.Return) }
+            }
+            if (state.canReturn) {
+                DangerButton(s.returnToStation, modifier = Modifier.padding(top = 8.dp).testTag("return")) { onEvent(HandoffEvents.Return) }
             }
             SectionTitle(s.moves)
             state.moves.forEach { m ->
@@ -112,6 +123,31 @@ fun PackageView(
             Text("", Modifier.padding(bottom = 24.dp))
         }
     }
+}
+
+/** "Only part handed over": how much of each line, from none to all that was packed. */
+@Composable
+private fun PartialDelivery(state: HandoffState, onEvent: (HandoffEvents) -> Unit) {
+    val s = LocalStrings.current
+    val items = state.pkg?.items.orEmpty()
+    Row(
+        Modifier.fillMaxWidth().heightIn(min = MinTouch).toggleable(state.partial, role = Role.Checkbox) { onEvent(HandoffEvents.PartialChanged(it)) }.testTag("partial"),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Checkbox(state.partial, onCheckedChange = null)
+        Text(s.partlyToggle, Modifier.padding(start = 8.dp))
+    }
+    if (!state.partial) return
+    items.forEachIndexed { i, line ->
+        val q = state.given.getOrElse(i) { line.quantity }
+        Row(Modifier.fillMaxWidth(), verticalAlignment = Alignment.CenterVertically) {
+            Text(s.handedOver(line), Modifier.weight(1f), style = MaterialTheme.typography.bodyMedium)
+            SecondaryButton("−", enabled = q > 0, modifier = Modifier.testTag("less-$i")) { onEvent(HandoffEvents.GivenChanged(i, q - 1)) }
+            Text("$q", Modifier.padding(horizontal = 12.dp).testTag("given-$i"), fontWeight = FontWeight.Bold, style = MaterialTheme.typography.titleMedium)
+            SecondaryButton("+", enabled = q < line.quantity, modifier = Modifier.testTag("more-$i")) { onEvent(HandoffEvents.GivenChanged(i, q + 1)) }
+        }
+    }
+    if (state.partEmpty) Text(s.partEmpty, color = MaterialTheme.colorScheme.error)
 }
 
 /** The signature pad: each finished stroke goes to the presenter, which the core renders. */

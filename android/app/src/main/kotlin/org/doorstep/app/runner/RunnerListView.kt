@@ -26,9 +26,8 @@ import org.doorstep.app.urgencyColor
 import org.doorstep.sdk.ItemCount
 import org.doorstep.sdk.RunnerItem
 
-/** Items in a line: "rice × 5, 胰岛素 300 IU × 1". */
-fun itemsLine(items: List<ItemCount>, s: Strings): String =
-    items.joinToString(s.listSep) { i -> listOfNotNull(i.name ?: i.item, i.dose).joinToString(" ") + " × ${i.quantity}" }
+/** Items in a line, named in the app's language: "大米 5公斤、胰岛素 300 IU 1盒". */
+fun itemsLine(items: List<ItemCount>, s: Strings): String = items.joinToString(s.listSep) { s.itemLine(it) }
 
 @Composable
 fun RunnerListView(state: RunnerListState, onEvent: (RunnerListEvents) -> Unit) {

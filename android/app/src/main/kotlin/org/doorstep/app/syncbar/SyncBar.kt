@@ -22,6 +22,8 @@ data class SyncBarState(
     val refused: List<RefusedChange>,
     val conflicts: List<ConflictToReview>,
     val expanded: Boolean,
+    /** Background sync on unmetered networks only; null where the platform offers no choice. */
+    val wifiOnly: Boolean? = null,
 )
 
 sealed interface SyncBarEvents {
@@ -30,6 +32,7 @@ sealed interface SyncBarEvents {
     data class Reviewed(val conflictId: Long) : SyncBarEvents
     data object ToggleDetails : SyncBarEvents
     data object EnrolAgain : SyncBarEvents
+    data class WifiOnly(val on: Boolean) : SyncBarEvents
 }
 
 /**
@@ -40,9 +43,10 @@ sealed interface SyncBarEvents {
 class SyncBarPresenter(
     private val sync: SyncService,
     scope: CoroutineScope,
+    private val network: SyncNetworkChoice? = null,
     private val onEnrolAgain: () -> Unit,
 ) : Presenter<SyncBarState, SyncBarEvents>(
-    SyncBarState(0, null, false, null, null, null, emptyList(), emptyList(), false),
+    SyncBarState(0, null, false, null, null, null, emptyList(), emptyList(), false, network?.unmeteredOnly()),
     scope,
 ) {
     init {
@@ -84,6 +88,10 @@ class SyncBarPresenter(
             }
             SyncBarEvents.ToggleDetails -> set { it.copy(expanded = !it.expanded) }
             SyncBarEvents.EnrolAgain -> onEnrolAgain()
+            is SyncBarEvents.WifiOnly -> network?.let { n ->
+                n.setUnmeteredOnly(event.on)
+                set { it.copy(wifiOnly = n.unmeteredOnly()) }
+            }
         }
     }
 }

@@ -8,14 +8,17 @@ import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.selection.toggleable
 import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.semantics
@@ -45,6 +48,17 @@ fun SyncBarView(state: SyncBarState, onEvent: (SyncBarEvents) -> Unit) {
                 )
             }
             PrimaryButton(s.syncNow, enabled = !state.running, modifier = Modifier.testTag("syncnow")) { onEvent(SyncBarEvents.SyncNow) }
+        }
+        state.wifiOnly?.let { on ->
+            Row(
+                Modifier.fillMaxWidth().heightIn(min = MinTouch)
+                    .toggleable(value = on, role = Role.Switch) { onEvent(SyncBarEvents.WifiOnly(it)) }.testTag("wifi-only"),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                Text(s.syncOnWifiOnly, style = MaterialTheme.typography.bodyMedium, modifier = Modifier.weight(1f))
+                // The row toggles, so the switch itself takes no clicks of its own.
+                Switch(checked = on, onCheckedChange = null)
+            }
         }
         if (state.running) LinearProgressIndicator(Modifier.fillMaxWidth().padding(top = 4.dp))
         FailureText(state.failure?.let(s::failure))

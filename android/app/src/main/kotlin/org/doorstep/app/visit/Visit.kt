@@ -36,6 +36,11 @@ sealed interface VisitEvents {
     data object Discard : VisitEvents
     data object Done : VisitEvents
     data class OpenNeed(val needId: String) : VisitEvents
+    /** A picture for a photo question (the Android camera's, or a file on the desktop). */
+    data class Photo(val questionId: String, val image: ByteArray) : VisitEvents {
+        override fun equals(other: Any?) = other is Photo && questionId == other.questionId && image.contentEquals(other.image)
+        override fun hashCode() = 31 * questionId.hashCode() + image.contentHashCode()
+    }
 }
 
 /**
@@ -48,6 +53,8 @@ class VisitPresenter(
     scope: CoroutineScope,
     private val onClose: (householdId: String?) -> Unit,
     private val onNeed: (needId: String) -> Unit,
+    /** Where photos are kept; null where this device cannot take or choose one. */
+    private val photos: PhotoShelf? = null,
 ) : Presenter<VisitState, VisitEvents>(
     VisitState(null, emptyMap(), emptyMap(), VisitOutcome.MET, "", null, false, null),
     scope,
@@ -119,6 +126,16 @@ class VisitPresenter(
             }
             VisitEvents.Done -> onClose(state.value.form?.householdId)
             is VisitEvents.OpenNeed -> onNeed(event.needId)
+            is VisitEvents.Photo -> {
+                val shelf = photos ?: return
+                writes.trySend {
+                    try {
+                        store(event.questionId, Answer.Photo(shelf.keep(event.image)))
+                    } catch (e: java.io.IOException) {
+                        set { it.copy(failure = DoorstepFailure.Storage(e.message ?: "photo")) }
+                    }
+                }
+            }
         }
     }
 

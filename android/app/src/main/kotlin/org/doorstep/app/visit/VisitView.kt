@@ -2,6 +2,7 @@ package org.doorstep.app.visit
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
@@ -16,6 +17,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.font.FontWeight
@@ -28,6 +30,7 @@ import org.doorstep.app.LocalStrings
 import org.doorstep.app.MinTouch
 import org.doorstep.app.Panel
 import org.doorstep.app.PrimaryButton
+import org.doorstep.app.SecondaryButton
 import org.doorstep.app.SectionTitle
 import org.doorstep.app.TitleBar
 import org.doorstep.app.urgencyColor
@@ -38,7 +41,7 @@ import org.doorstep.sdk.ShownQuestion
 import org.doorstep.sdk.VisitOutcome
 
 @Composable
-fun VisitView(state: VisitState, onEvent: (VisitEvents) -> Unit, onBack: () -> Unit) {
+fun VisitView(state: VisitState, onEvent: (VisitEvents) -> Unit, onBack: () -> Unit, pickPhoto: ((questionId: String) -> Unit)? = null) {
     val s = LocalStrings.current
     val form = state.form
     Column(Modifier.fillMaxSize()) {
@@ -58,6 +61,7 @@ fun VisitView(state: VisitState, onEvent: (VisitEvents) -> Unit, onBack: () -> U
                     problem = form.issues.firstOrNull { it.questionId == q.question.id && it.problem != AnswerProblem.MISSING }?.problem,
                     refused = state.refused[q.question.id]?.let(s::failure),
                     onEvent = onEvent,
+                    pickPhoto = pickPhoto,
                 )
             }
             SectionTitle(s.outcome)
@@ -97,7 +101,14 @@ private fun Finished(state: VisitState, onEvent: (VisitEvents) -> Unit) {
 }
 
 @Composable
-private fun QuestionCard(q: ShownQuestion, typed: String?, problem: AnswerProblem?, refused: String?, onEvent: (VisitEvents) -> Unit) {
+private fun QuestionCard(
+    q: ShownQuestion,
+    typed: String?,
+    problem: AnswerProblem?,
+    refused: String?,
+    onEvent: (VisitEvents) -> Unit,
+    pickPhoto: ((questionId: String) -> Unit)?,
+) {
     val s = LocalStrings.current
     val id = q.question.id
     Panel(Modifier.testTag("q-$id")) {
@@ -151,10 +162,19 @@ private fun QuestionCard(q: ShownQuestion, typed: String?, problem: AnswerProble
                     modifier = Modifier.fillMaxWidth().testTag("input-$id"),
                 )
             }
-            QuestionKind.Photo -> Text(
-                (q.answer as? Answer.Photo)?.reference ?: s.photoNotOnThisDevice,
-                style = MaterialTheme.typography.bodySmall,
-            )
+            QuestionKind.Photo -> Row(verticalAlignment = Alignment.CenterVertically) {
+                val taken = q.answer is Answer.Photo
+                Text(
+                    when {
+                        taken -> s.photoTaken
+                        pickPhoto == null -> s.photoNotOnThisDevice
+                        else -> ""
+                    },
+                    style = MaterialTheme.typography.bodyMedium,
+                    modifier = Modifier.weight(1f).testTag("photo-$id"),
+                )
+                if (pickPhoto != null) SecondaryButton(s.pickPhoto, modifier = Modifier.testTag("pick-$id")) { pickPhoto(id) }
+            }
         }
         FailureText(refused ?: problem?.let(s::problem))
     }
