@@ -164,8 +164,14 @@ object Bench {
             val r = Runtime.getRuntime()
             return (r.totalMemory() - r.freeMemory()) / 1_000_000
         }
+        // Each site's presenter lives in a scope of its own, ended when the next site's
+        // takes over, as a screen's presenter ends with its screen.
+        var screen: CoroutineScope? = null
         fun marshal(site: String): MarshalPresenter {
-            val p = MarshalPresenter(sv.checkin, scope, site = site, pauseSeconds = 0)
+            screen?.cancel()
+            val own = CoroutineScope(scope.coroutineContext + SupervisorJob())
+            screen = own
+            val p = MarshalPresenter(sv.checkin, own, site = site, pauseSeconds = 0)
             p.onEvent(MarshalEvents.Begin)
             runBlocking { p.state.first { it.ready && it.today != null } }
             return p
