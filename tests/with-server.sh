@@ -2,14 +2,16 @@
 # Runs a command with a station server on a free loopback port (SQLite in a temporary
 # folder) and one-time enrolment codes for the binding suites:
 #   DOORSTEP_TEST_SERVER  http://127.0.0.1:PORT
-#   DOORSTEP_TEST_CODES   ten codes, comma-separated: two social workers (worker1,
+#   DOORSTEP_TEST_CODES   eleven codes, comma-separated: two social workers (worker1,
 #                         worker2), a station admin (admin) and a runner (runner1), the
 #                         workers and the runner for 武昌区/中南路街道/丽岛社区/第1网格; then
 #                         for the app's UI tests a third social worker (worker3) of that
 #                         grid and a second station admin (admin2); then for the marshal's
 #                         and the runner's UI tests a marshal (marshal1) and a runner
 #                         (runner2) of that grid, and two station admins (admin3, admin4)
-#                         whose phones issue the passes and pack the packages
+#                         whose phones issue the passes and pack the packages; then a
+#                         fourth social worker (worker4) of that grid for the SDK's
+#                         sync service test
 #   DOORSTEP_TEST_ADMIN   name:password of a dashboard admin (for the app's UI tests)
 # Usage: tests/with-server.sh tests/python/run.sh (each suite's run.sh calls it itself
 # when DOORSTEP_TEST_SERVER is not set)
@@ -31,6 +33,7 @@ codes=(
   "$("$bin" enrol --data "$data" --user runner2 --role runner --area "$grid" | sed -n 1p)"
   "$("$bin" enrol --data "$data" --user admin3 --role station_admin | sed -n 1p)"
   "$("$bin" enrol --data "$data" --user admin4 --role station_admin | sed -n 1p)"
+  "$("$bin" enrol --data "$data" --user worker4 --role social_worker --area "$grid" | sed -n 1p)"
 )
 DOORSTEP_ADMIN_PASSWORD=test-dashboard "$bin" admin create --data "$data" --name dash >/dev/null
 RUST_LOG=warn "$bin" serve --data "$data" --listen 127.0.0.1:0 >"$data/out" 2>"$data/log" &

@@ -74,6 +74,10 @@ class SyncService internal constructor(private val s: DoorstepServices) {
                 } catch (f: DoorstepFailure) {
                     run.value = SyncRun.Failed(f)
                     close(f)
+                } finally {
+                    // Cancelled (the collector went away): the core's sync stops at its next
+                    // request, and no screen may go on showing it as running.
+                    if (run.value is SyncRun.Running) run.value = SyncRun.Idle
                 }
             }
         }

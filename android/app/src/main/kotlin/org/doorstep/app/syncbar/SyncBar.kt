@@ -54,7 +54,7 @@ class SyncBarPresenter(
             combine(sync.state, sync.writes) { run, _ -> run }.collect { run ->
                 set {
                     when (run) {
-                        SyncRun.Idle -> it
+                        SyncRun.Idle -> it.copy(running = false, progress = null)
                         is SyncRun.Running -> it.copy(running = true, progress = run.progress, failure = null)
                         is SyncRun.Finished -> it.copy(running = false, progress = null, lastSummary = run.summary, failure = null)
                         is SyncRun.Failed -> it.copy(running = false, progress = null, failure = run.failure)
