@@ -11,7 +11,7 @@ use doorstep_core::fields;
 use doorstep_core::log::{snapshot, Op};
 use doorstep_core::registry::{Household, NewHousehold, NewResident, Resident, ResidentPatch, Sex};
 use doorstep_core::sync::protocol::{OpVerdict, PushReply, PushRequest};
-use doorstep_core::sync::{Role, SyncProgress, SyncStage};
+use doorstep_core::sync::{Role, SyncOptions, SyncProgress, SyncStage};
 use doorstep_core::{Cancel, Doorstep, Error, SCHEMA};
 use doorstep_server::AppState;
 
@@ -799,6 +799,22 @@ impl SyncProgress for CancelAt {
     }
 }
 
+/// Syncs `phone`, cancelling once `stage` has reached `after` items; the sync must end
+/// with `Cancelled`.
+async fn sync_cancelled_at(phone: &Doorstep, opts: SyncOptions, stage: SyncStage, after: u64) {
+    let cancel = Cancel::new();
+    let at = Arc::new(CancelAt {
+        stage,
+        after,
+        cancel: cancel.clone(),
+    });
+    let err = phone
+        .sync_cancellable(opts, Some(at), &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err}");
+}
+
 async fn a_cancelled_sync_keeps_what_it_committed_and_the_next_one_finishes(b: Backend) {
     let env = Env::start(b).await;
     let (admin, _) = env.phone("admin", Role::StationAdmin, &[]).await;
@@ -813,17 +829,7 @@ async fn a_cancelled_sync_keeps_what_it_committed_and_the_next_one_finishes(b: B
     // Pulling, cancelled after two pages of five: those two pages stay applied.
     let mut opts = quick();
     opts.pull_page = 5;
-    let cancel = Cancel::new();
-    let at = Arc::new(CancelAt {
-        stage: SyncStage::Pull,
-        after: 10,
-        cancel: cancel.clone(),
-    });
-    let err = worker
-        .sync_cancellable(opts, Some(at), &cancel)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Cancelled), "{err}");
+    sync_cancelled_at(&worker, opts, SyncStage::Pull, 10).await;
     let kept = residents(&worker);
     assert!(
         kept < 30,
@@ -844,17 +850,7 @@ async fn a_cancelled_sync_keeps_what_it_committed_and_the_next_one_finishes(b: B
     let pending = worker.pending_op_count().unwrap();
     let mut opts = quick();
     opts.push_batch = 10;
-    let cancel = Cancel::new();
-    let at = Arc::new(CancelAt {
-        stage: SyncStage::Push,
-        after: 10,
-        cancel: cancel.clone(),
-    });
-    let err = worker
-        .sync_cancellable(opts, Some(at), &cancel)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Cancelled), "{err}");
+    sync_cancelled_at(&worker, opts, SyncStage::Push, 10).await;
     let left = worker.pending_op_count().unwrap();
     assert!(left <= pending - 10 && left > 0, "{left} of {pending} left");
     worker.sync_with(opts, None).await.unwrap();
